@@ -47,6 +47,9 @@ include mk/deps.mk
 include common/common.mk
 include sensor/sensor.mk
 include correlator/correlator.mk
+-include tools/tools.mk
+-include tests/ndpi/ndpi.mk
+-include tests/bench/bench.mk
 include tests/tests.mk
 
 all: $(BINS)
