@@ -34,7 +34,7 @@ struct cfg_opt {
     enum cfg_type type;
     const char *def;    /* default as YAML text; NULL means unset */
     int64_t min, max;   /* bounds for INT and SIZE when min < max */
-    const char *help;   /* one line, shown by -T --dump and in deploy/*.yaml */
+    const char *help;   /* one line, shown by cfg_dump and in the example configs */
 };
 
 struct cfg;

@@ -1,0 +1,139 @@
+/* Unit tests for common/jb.c: structure, escaping of wire bytes, overflow.
+ * Every output is parsed back with jansson, so "valid JSON" is checked by a
+ * real parser, not by string comparison alone. */
+#include "../runner.h"
+
+#include "jb.h"
+
+#include <jansson.h>
+
+static json_t *jb_parse(struct jb *j)
+{
+    json_error_t err;
+    json_t *v = json_loads(jb_text(j), JSON_ALLOW_NUL, &err);
+    if (v == NULL)
+        fprintf(stderr, "not JSON: %s (%s)\n", jb_text(j), err.text);
+    return v;
+}
+
+TEST(jb_nested_object)
+{
+    char buf[512];
+    struct jb j;
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_object(&j, NULL);
+    jb_str(&j, "event_type", "flow");
+    jb_uint(&j, "flow_id", 9007199254740991ull);
+    jb_int(&j, "neg", -5);
+    jb_bool(&j, "alerted", false);
+    jb_open_object(&j, "flow");
+    jb_uint(&j, "pkts_toserver", 51);
+    jb_close_object(&j);
+    jb_open_array(&j, "vlan");
+    jb_uint(&j, NULL, 10);
+    jb_uint(&j, NULL, 20);
+    jb_close_array(&j);
+    jb_null(&j, "nothing");
+    jb_close_object(&j);
+    CHECK(jb_ok(&j));
+    json_t *v = jb_parse(&j);
+    CHECK(v != NULL);
+    if (v == NULL)
+        return;
+    CHECK_EQ_STR(json_string_value(json_object_get(v, "event_type")), "flow");
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(v, "flow"), "pkts_toserver")), 51);
+    CHECK_EQ_INT(json_array_size(json_object_get(v, "vlan")), 2);
+    CHECK_EQ_INT(json_integer_value(json_object_get(v, "neg")), -5);
+    CHECK(json_is_false(json_object_get(v, "alerted")));
+    CHECK(json_is_null(json_object_get(v, "nothing")));
+    json_decref(v);
+}
+
+TEST(jb_escapes_wire_bytes)
+{
+    /* quotes, backslash, control bytes, a NUL, valid UTF-8 (Vietnamese),
+     * an invalid byte, a truncated sequence and an overlong encoding */
+    static const char raw[] = "a\"b\\c\n\x01\x00 Vi\xe1\xbb\x87t \xff \xe1\xbb \xc0\xaf";
+    char buf[512];
+    struct jb j;
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_object(&j, NULL);
+    jb_strn(&j, "uri", raw, sizeof(raw) - 1);
+    jb_close_object(&j);
+    CHECK(jb_ok(&j));
+    json_t *v = jb_parse(&j);
+    CHECK(v != NULL);
+    if (v == NULL)
+        return;
+    json_t *u = json_object_get(v, "uri");
+    const char *s = json_string_value(u);
+    size_t n = json_string_length(u);
+    CHECK(s != NULL);
+    CHECK(strncmp(s, "a\"b\\c\n\x01", 7) == 0);
+    CHECK(memmem(s, n, "Vi\xe1\xbb\x87t", 6) != NULL); /* valid UTF-8 kept as is */
+    CHECK(memmem(s, n, "\xc3\xbf", 2) != NULL);         /* 0xff read as Latin-1 U+00FF */
+    CHECK(strstr(buf, "\\u0000") != NULL);
+    json_decref(v);
+}
+
+TEST(jb_script_in_value_stays_text)
+{
+    char buf[256];
+    struct jb j;
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_object(&j, NULL);
+    jb_str(&j, "user_agent", "<script>alert(\"x\")</script>");
+    jb_close_object(&j);
+    json_t *v = jb_parse(&j);
+    CHECK(v != NULL);
+    if (v)
+        CHECK_EQ_STR(json_string_value(json_object_get(v, "user_agent")),
+                     "<script>alert(\"x\")</script>");
+    json_decref(v);
+}
+
+TEST(jb_overflow_is_reported)
+{
+    char buf[16];
+    struct jb j;
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_object(&j, NULL);
+    jb_str(&j, "key", "a value much longer than sixteen bytes");
+    jb_close_object(&j);
+    CHECK(!jb_ok(&j));
+    CHECK(j.len < sizeof(buf));
+    jb_reset(&j);
+    jb_open_object(&j, NULL);
+    jb_close_object(&j);
+    CHECK(jb_ok(&j));
+    CHECK_EQ_STR(jb_text(&j), "{}");
+}
+
+TEST(jb_time_is_utc_rfc3339)
+{
+    char out[40];
+    struct timeval tv = { .tv_sec = 1795138607, .tv_usec = 123456 };
+    jb_format_time(tv, out, sizeof(out));
+    CHECK_EQ_STR(out, "2026-11-20T01:36:47.123456+00:00");
+}
+
+TEST(jb_doubles_stay_json)
+{
+    char buf[128];
+    struct jb j;
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_object(&j, NULL);
+    jb_double(&j, "loss", 12.5);
+    jb_double(&j, "nan", 0.0 / 0.0);
+    jb_close_object(&j);
+    json_t *v = jb_parse(&j);
+    CHECK(v != NULL);
+    if (v)
+        CHECK(json_real_value(json_object_get(v, "loss")) == 12.5);
+    json_decref(v);
+}
+
+int main(int argc, char **argv)
+{
+    return runner_main(argc, argv);
+}
