@@ -1,0 +1,102 @@
+/* flow_key: normalized 5-tuple + VLAN keys, their symmetric hash and the
+ * deterministic flow_id. The (ip, port) pair that compares lower goes first,
+ * so A->B and B->A give byte-identical keys; the hash never looks at packet
+ * direction, which is what makes worker fan-out and lookups symmetric.
+ */
+#include <string.h>
+
+#include "flow/flow.h"
+
+int flow_key_from_packet(struct flow_key *k, const struct packet *p, bool use_vlan)
+{
+    int c = memcmp(p->src, p->dst, 16);
+    int src_is_lo = c < 0 || (c == 0 && p->sport <= p->dport);
+
+    memset(k, 0, sizeof(*k));
+    if (src_is_lo) {
+        memcpy(k->ip_lo, p->src, 16);
+        memcpy(k->ip_hi, p->dst, 16);
+        k->port_lo = p->sport;
+        k->port_hi = p->dport;
+    } else {
+        memcpy(k->ip_lo, p->dst, 16);
+        memcpy(k->ip_hi, p->src, 16);
+        k->port_lo = p->dport;
+        k->port_hi = p->sport;
+    }
+    if (use_vlan && p->vlan_count > 0)
+        k->vlan = p->vlan[p->vlan_count - 1] & 0x0fffu;
+    k->proto = p->proto;
+    k->ipver = p->ip_version;
+    return src_is_lo;
+}
+
+/* FNV-1a over the key bytes, then a murmur3 finalizer for avalanche: cheap,
+ * and good enough for a table we size ourselves (not an attacker-chosen
+ * table size). The key has no padding holes (see flow.h) and is zeroed. */
+static uint64_t flow_key_hash64(const struct flow_key *k, uint64_t seed)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t h = 1469598103934665603ull ^ seed;
+
+    for (size_t i = 0; i < sizeof(*k); i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+uint32_t flow_key_hash(const struct flow_key *k)
+{
+    return (uint32_t)flow_key_hash64(k, 0);
+}
+
+uint64_t flow_key_flow_id(const struct flow_key *k, struct timeval start)
+{
+    uint64_t seed = (uint64_t)start.tv_sec * 1000000u + (uint64_t)start.tv_usec;
+    uint64_t id = flow_key_hash64(k, seed * 0x9e3779b97f4a7c15ull) & ((1ull << 51) - 1);
+
+    return id ? id : 1;
+}
+
+bool flow_key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+enum flow_proto_group flow_proto_group(uint8_t proto)
+{
+    switch (proto) {
+    case 6:  return FLOW_PG_TCP;
+    case 17: return FLOW_PG_UDP;
+    case 1:
+    case 58: return FLOW_PG_ICMP;
+    default: return FLOW_PG_OTHER;
+    }
+}
+
+const char *flow_state_name(enum flow_state s)
+{
+    switch (s) {
+    case FLOW_STATE_NEW:         return "new";
+    case FLOW_STATE_ESTABLISHED: return "established";
+    case FLOW_STATE_CLOSED:      return "closed";
+    case FLOW_STATE_BYPASSED:    return "bypassed";
+    }
+    return "unknown";
+}
+
+const char *flow_reason_name(enum flow_end_reason r)
+{
+    switch (r) {
+    case FLOW_END_TIMEOUT:  return "timeout";
+    case FLOW_END_FORCED:   return "forced";
+    case FLOW_END_SHUTDOWN: return "shutdown";
+    }
+    return "unknown";
+}

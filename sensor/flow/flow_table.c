@@ -1,0 +1,362 @@
+/* flow_table: per-worker flow hash over a preallocated pool, with timeout
+ * lists in last-seen order (see flow_table.h for the contract).
+ *
+ * Invariants: a flow is in_use iff it is on exactly one bucket chain and
+ * one timeout list; free records are chained through hnext on the free
+ * list. Indexes, not pointers, keep records small and relocatable.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow_table.h"
+#include "log.h"
+
+#define FT_NONE   UINT32_MAX
+#define FT_NLISTS (FLOW_PG_MAX * FLOW_NSTATES)
+#define TH_SYN 0x02u
+#define TH_ACK 0x10u
+#define TH_FIN 0x01u
+#define TH_RST 0x04u
+
+struct ft_list {
+    uint32_t head, tail;
+};
+
+struct flow_table {
+    struct flow_table_cfg cfg;
+    struct flow *pool;
+    uint32_t *buckets;
+    uint32_t mask;
+    uint32_t free_head;
+    bool emergency;
+    struct ft_list lists[FT_NLISTS];
+    flow_end_fn end;
+    void *end_arg;
+    struct flow_table_stats st;
+};
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key must have no padding: it is hashed as bytes");
+
+void flow_table_cfg_defaults(struct flow_table_cfg *c)
+{
+    static const uint32_t to[FLOW_PG_MAX][FLOW_NSTATES] = {
+        /*                new  est  closed bypassed */
+        [FLOW_PG_TCP]   = { 60, 600, 60, 100 },
+        [FLOW_PG_UDP]   = { 30, 300, 0, 100 },
+        [FLOW_PG_ICMP]  = { 30, 300, 0, 100 },
+        [FLOW_PG_OTHER] = { 30, 300, 0, 100 },
+    };
+    static const uint32_t em[FLOW_PG_MAX][FLOW_NSTATES] = {
+        [FLOW_PG_TCP]   = { 5, 100, 10, 50 },
+        [FLOW_PG_UDP]   = { 10, 100, 0, 50 },
+        [FLOW_PG_ICMP]  = { 10, 100, 0, 50 },
+        [FLOW_PG_OTHER] = { 10, 100, 0, 50 },
+    };
+
+    memset(c, 0, sizeof(*c));
+    c->max_flows = 65536;
+    memcpy(c->timeout, to, sizeof(to));
+    memcpy(c->emerg_timeout, em, sizeof(em));
+}
+
+size_t flow_table_bytes_per_flow(void)
+{
+    return sizeof(struct flow) + 2 * sizeof(uint32_t);
+}
+
+struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn end, void *arg)
+{
+    struct flow_table *t = calloc(1, sizeof(*t));
+    uint32_t nb = 16;
+
+    if (t == NULL)
+        goto fail;
+    t->cfg = *c;
+    t->end = end;
+    t->end_arg = arg;
+    while (nb < c->max_flows && nb < (1u << 31))
+        nb <<= 1;
+    t->mask = nb - 1;
+    t->pool = calloc(c->max_flows ? c->max_flows : 1, sizeof(struct flow));
+    t->buckets = malloc((size_t)nb * sizeof(uint32_t));
+    if (t->pool == NULL || t->buckets == NULL)
+        goto fail;
+    for (uint32_t i = 0; i < nb; i++)
+        t->buckets[i] = FT_NONE;
+    for (uint32_t i = 0; i < c->max_flows; i++)
+        t->pool[i].hnext = i + 1 < c->max_flows ? i + 1 : FT_NONE;
+    t->free_head = c->max_flows ? 0 : FT_NONE;
+    for (int i = 0; i < FT_NLISTS; i++)
+        t->lists[i].head = t->lists[i].tail = FT_NONE;
+    t->st.mem = sizeof(*t) + (size_t)c->max_flows * sizeof(struct flow) + (size_t)nb * sizeof(uint32_t);
+    return t;
+fail:
+    log_error("flow", "cannot allocate a flow table of %u flows: out of memory (lower max-flows)",
+              c->max_flows);
+    flow_table_free(t);
+    return NULL;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (t == NULL)
+        return;
+    free(t->pool);
+    free(t->buckets);
+    free(t);
+}
+
+static inline uint32_t ft_idx(const struct flow_table *t, const struct flow *f)
+{
+    return (uint32_t)(f - t->pool);
+}
+
+static inline int64_t tv_us(struct timeval tv)
+{
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static inline int ft_list_of(const struct flow *f)
+{
+    return flow_proto_group(f->key.proto) * FLOW_NSTATES + f->state;
+}
+
+static void ft_list_unlink(struct flow_table *t, struct flow *f)
+{
+    struct ft_list *l = &t->lists[f->tlist];
+
+    if (f->lprev != FT_NONE)
+        t->pool[f->lprev].lnext = f->lnext;
+    else
+        l->head = f->lnext;
+    if (f->lnext != FT_NONE)
+        t->pool[f->lnext].lprev = f->lprev;
+    else
+        l->tail = f->lprev;
+}
+
+static void ft_list_append(struct flow_table *t, struct flow *f)
+{
+    uint32_t i = ft_idx(t, f);
+    struct ft_list *l;
+
+    f->tlist = (uint8_t)ft_list_of(f);
+    l = &t->lists[f->tlist];
+    f->lnext = FT_NONE;
+    f->lprev = l->tail;
+    if (l->tail != FT_NONE)
+        t->pool[l->tail].lnext = i;
+    else
+        l->head = i;
+    l->tail = i;
+}
+
+static uint32_t ft_timeout(const struct flow_table *t, const struct flow *f)
+{
+    enum flow_proto_group pg = flow_proto_group(f->key.proto);
+
+    return t->emergency ? t->cfg.emerg_timeout[pg][f->state] : t->cfg.timeout[pg][f->state];
+}
+
+/* The single expiry predicate used by both the scan and the lookup, so a
+ * flow's end does not depend on when the scan happened to run. */
+static bool ft_expired(const struct flow_table *t, const struct flow *f, struct timeval now)
+{
+    return tv_us(now) > tv_us(f->last) + (int64_t)ft_timeout(t, f) * 1000000;
+}
+
+static void ft_update_emergency(struct flow_table *t)
+{
+    uint64_t max = t->cfg.max_flows;
+
+    if (!t->emergency && t->st.active * 100 >= max * 95) {
+        t->emergency = true;
+        t->st.emergency++;
+    } else if (t->emergency && t->st.active * 100 < max * 70) {
+        t->emergency = false;
+    }
+}
+
+/* End f: report it, then unlink it from its bucket and list and free it. */
+static void ft_end(struct flow_table *t, struct flow *f, enum flow_end_reason r)
+{
+    uint32_t i = ft_idx(t, f);
+    uint32_t *pp = &t->buckets[flow_key_hash(&f->key) & t->mask];
+
+    if (t->end != NULL)
+        t->end(f, r, t->end_arg);
+    while (*pp != FT_NONE && *pp != i)
+        pp = &t->pool[*pp].hnext;
+    if (*pp == i)
+        *pp = f->hnext;
+    ft_list_unlink(t, f);
+    f->in_use = 0;
+    f->hnext = t->free_head;
+    t->free_head = i;
+    t->st.active--;
+    if (r == FLOW_END_TIMEOUT)
+        t->st.timeouts++;
+    else if (r == FLOW_END_FORCED)
+        t->st.evicted++;
+    else
+        t->st.shutdown++;
+    ft_update_emergency(t);
+}
+
+/* The flow idle the longest: the oldest head over all timeout lists. */
+static struct flow *ft_oldest(struct flow_table *t)
+{
+    struct flow *best = NULL;
+
+    for (int i = 0; i < FT_NLISTS; i++) {
+        if (t->lists[i].head == FT_NONE)
+            continue;
+        struct flow *f = &t->pool[t->lists[i].head];
+        if (best == NULL || tv_us(f->last) < tv_us(best->last))
+            best = f;
+    }
+    return best;
+}
+
+static struct flow *ft_lookup(struct flow_table *t, const struct flow_key *k, uint32_t hash)
+{
+    for (uint32_t i = t->buckets[hash & t->mask]; i != FT_NONE; i = t->pool[i].hnext)
+        if (flow_key_equal(&t->pool[i].key, k))
+            return &t->pool[i];
+    return NULL;
+}
+
+static struct flow *ft_create(struct flow_table *t, const struct flow_key *k, uint32_t hash,
+                              const struct packet *p, int src_is_lo)
+{
+    struct flow *f;
+    uint32_t i;
+
+    if (t->free_head == FT_NONE) {
+        f = ft_oldest(t);
+        if (f == NULL)
+            return NULL;
+        ft_end(t, f, FLOW_END_FORCED);
+    }
+    i = t->free_head;
+    f = &t->pool[i];
+    t->free_head = f->hnext;
+    memset(f, 0, sizeof(*f));
+    f->key = *k;
+    f->start = f->last = p->ts;
+    f->flow_id = flow_key_flow_id(k, p->ts);
+    f->in_use = 1;
+    f->state = FLOW_STATE_NEW;
+    /* The first packet's sender is the client, except a first-seen SYN-ACK
+     * (we missed the SYN): then the receiver is the client, as in Suricata. */
+    f->client_is_lo = (uint8_t)src_is_lo;
+    if (p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+        f->client_is_lo = (uint8_t)!src_is_lo;
+    f->hnext = t->buckets[hash & t->mask];
+    t->buckets[hash & t->mask] = i;
+    ft_list_append(t, f);
+    t->st.active++;
+    t->st.total++;
+    ft_update_emergency(t);
+    return f;
+}
+
+struct flow *flow_table_get(struct flow_table *t, const struct flow_key *k, uint32_t hash,
+                            const struct packet *p, int src_is_lo, int *dir, bool *is_new)
+{
+    struct flow *f = ft_lookup(t, k, hash);
+
+    *is_new = false;
+    if (f != NULL) {
+        bool syn_only = p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN;
+        if (ft_expired(t, f, p->ts)) {
+            ft_end(t, f, FLOW_END_TIMEOUT);
+            f = NULL;
+        } else if (syn_only && f->state == FLOW_STATE_CLOSED) {
+            t->st.tcp_reuse++;
+            ft_end(t, f, FLOW_END_TIMEOUT);
+            f = NULL;
+        }
+    }
+    if (f == NULL) {
+        f = ft_create(t, k, hash, p, src_is_lo);
+        if (f == NULL)
+            return NULL;
+        *is_new = true;
+    }
+    *dir = (src_is_lo == f->client_is_lo) ? FLOW_DIR_TOSERVER : FLOW_DIR_TOCLIENT;
+    return f;
+}
+
+static void ft_tcp_state(struct flow *f, const struct packet *p, int dir)
+{
+    uint8_t fl = p->tcp_flags;
+
+    if (fl & TH_RST)
+        f->tcp_seen |= FLOW_TCP_RST;
+    if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && dir == FLOW_DIR_TOSERVER)
+        f->tcp_seen |= FLOW_TCP_SYN;
+    else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && dir == FLOW_DIR_TOCLIENT)
+        f->tcp_seen |= FLOW_TCP_SYNACK;
+    else if ((fl & TH_ACK) && dir == FLOW_DIR_TOSERVER && (f->tcp_seen & FLOW_TCP_SYNACK))
+        f->tcp_seen |= FLOW_TCP_ACK3;
+    if (fl & TH_FIN)
+        f->tcp_seen |= dir == FLOW_DIR_TOSERVER ? FLOW_TCP_FIN_TS : FLOW_TCP_FIN_TC;
+
+    if ((f->tcp_seen & FLOW_TCP_RST) ||
+        (f->tcp_seen & (FLOW_TCP_FIN_TS | FLOW_TCP_FIN_TC)) == (FLOW_TCP_FIN_TS | FLOW_TCP_FIN_TC)) {
+        f->state = FLOW_STATE_CLOSED;
+    } else if (f->state == FLOW_STATE_NEW) {
+        /* Handshake complete, or picked up midstream (no SYN seen) with
+         * traffic both ways. */
+        bool both = f->pkts[0] > 0 && f->pkts[1] > 0;
+        if ((f->tcp_seen & FLOW_TCP_ACK3) || (both && !(f->tcp_seen & FLOW_TCP_SYN)))
+            f->state = FLOW_STATE_ESTABLISHED;
+    }
+}
+
+void flow_table_update(struct flow_table *t, struct flow *f, const struct packet *p, int dir)
+{
+    f->pkts[dir]++;
+    f->bytes[dir] += p->len;
+    if (tv_us(p->ts) > tv_us(f->last))
+        f->last = p->ts;
+    if (p->proto == 6) {
+        f->tcp_flags[dir] |= p->tcp_flags;
+        ft_tcp_state(f, p, dir);
+    } else if (f->state == FLOW_STATE_NEW && f->pkts[0] > 0 && f->pkts[1] > 0) {
+        f->state = FLOW_STATE_ESTABLISHED;
+    }
+    /* Move to the tail of its (possibly new) list: lists stay in last-seen
+     * order as long as packet time does not go backwards. */
+    ft_list_unlink(t, f);
+    ft_list_append(t, f);
+}
+
+size_t flow_table_expire(struct flow_table *t, struct timeval now, size_t budget)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < FT_NLISTS && n < budget; i++) {
+        while (n < budget && t->lists[i].head != FT_NONE) {
+            struct flow *f = &t->pool[t->lists[i].head];
+            if (!ft_expired(t, f, now))
+                break;
+            ft_end(t, f, FLOW_END_TIMEOUT);
+            n++;
+        }
+    }
+    return n;
+}
+
+void flow_table_flush(struct flow_table *t)
+{
+    for (int i = 0; i < FT_NLISTS; i++)
+        while (t->lists[i].head != FT_NONE)
+            ft_end(t, &t->pool[t->lists[i].head], FLOW_END_SHUTDOWN);
+}
+
+const struct flow_table_stats *flow_table_get_stats(const struct flow_table *t)
+{
+    return &t->st;
+}

@@ -1,0 +1,271 @@
+/* Unit tests of the flow key and flow table: key symmetry, lookup, the
+ * SYN-ACK direction swap, TCP states, timeouts per state on packet time,
+ * eviction when full and no growth past max_flows. Packets are built by
+ * hand (only the fields the flow code reads); no decoder is linked.
+ */
+#include <string.h>
+
+#include "flow/flow_key.c"
+#include "flow/flow_table.c"
+#include "../runner.h"
+
+static struct packet mkpkt(uint32_t sip, uint16_t sport, uint32_t dip, uint16_t dport,
+                           uint8_t proto, uint8_t flags, long sec)
+{
+    struct packet p;
+
+    memset(&p, 0, sizeof(p));
+    p.ip_version = 4;
+    memcpy(p.src, &sip, 4);
+    memcpy(p.dst, &dip, 4);
+    p.sport = sport;
+    p.dport = dport;
+    p.proto = proto;
+    p.tcp_flags = flags;
+    p.ts.tv_sec = sec;
+    p.len = 100;
+    return p;
+}
+
+struct ended {
+    int n;
+    int reasons[3];
+    uint64_t last_pkts[2];
+    int last_state;
+};
+
+static void on_end(struct flow *f, enum flow_end_reason r, void *arg)
+{
+    struct ended *e = arg;
+
+    e->n++;
+    e->reasons[r]++;
+    e->last_pkts[0] = f->pkts[0];
+    e->last_pkts[1] = f->pkts[1];
+    e->last_state = f->state;
+}
+
+/* Look up and count one packet, as the worker does. */
+static struct flow *feed(struct flow_table *t, const struct packet *p, int *dir, bool *is_new)
+{
+    struct flow_key k;
+    int lo = flow_key_from_packet(&k, p, true);
+    struct flow *f = flow_table_get(t, &k, flow_key_hash(&k), p, lo, dir, is_new);
+
+    if (f != NULL)
+        flow_table_update(t, f, p, *dir);
+    return f;
+}
+
+static struct flow_table *mktable(uint32_t max, struct ended *e)
+{
+    struct flow_table_cfg c;
+
+    flow_table_cfg_defaults(&c);
+    c.max_flows = max;
+    memset(e, 0, sizeof(*e));
+    return flow_table_new(&c, on_end, e);
+}
+
+TEST(key_is_symmetric)
+{
+    struct packet a = mkpkt(0x0100000a, 1234, 0x0200000a, 80, 6, 0x02, 1);
+    struct packet b = mkpkt(0x0200000a, 80, 0x0100000a, 1234, 6, 0x12, 1);
+    struct flow_key ka, kb;
+    int la = flow_key_from_packet(&ka, &a, true);
+    int lb = flow_key_from_packet(&kb, &b, true);
+
+    CHECK(flow_key_equal(&ka, &kb));
+    CHECK_EQ_INT(flow_key_hash(&ka), flow_key_hash(&kb));
+    CHECK(la != lb);
+    struct timeval t0 = { 5, 0 }, t1 = { 5, 1 };
+    CHECK(flow_key_flow_id(&ka, t0) == flow_key_flow_id(&kb, t0));
+    CHECK(flow_key_flow_id(&ka, t0) != flow_key_flow_id(&ka, t1));
+    CHECK(flow_key_flow_id(&ka, t0) < (1ull << 51));
+}
+
+TEST(key_separates_vlan_and_ports)
+{
+    struct packet a = mkpkt(1, 1000, 2, 53, 17, 0, 1);
+    struct packet b = a;
+    struct flow_key ka, kb;
+
+    b.vlan[0] = 10;
+    b.vlan_count = 1;
+    flow_key_from_packet(&ka, &a, true);
+    flow_key_from_packet(&kb, &b, true);
+    CHECK(!flow_key_equal(&ka, &kb));
+    flow_key_from_packet(&kb, &b, false);
+    CHECK(flow_key_equal(&ka, &kb));
+    b = a;
+    b.sport = 1001;
+    flow_key_from_packet(&kb, &b, true);
+    CHECK(!flow_key_equal(&ka, &kb));
+}
+
+TEST(lookup_both_directions_same_flow)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    struct packet syn = mkpkt(0x0100000a, 1234, 0x0200000a, 80, 6, 0x02, 10);
+    struct packet synack = mkpkt(0x0200000a, 80, 0x0100000a, 1234, 6, 0x12, 10);
+    struct packet ack = mkpkt(0x0100000a, 1234, 0x0200000a, 80, 6, 0x10, 10);
+    int dir;
+    bool is_new;
+
+    struct flow *f1 = feed(t, &syn, &dir, &is_new);
+    CHECK(f1 != NULL && is_new && dir == FLOW_DIR_TOSERVER);
+    CHECK_EQ_INT(f1->state, FLOW_STATE_NEW);
+    struct flow *f2 = feed(t, &synack, &dir, &is_new);
+    CHECK(f2 == f1 && !is_new && dir == FLOW_DIR_TOCLIENT);
+    feed(t, &ack, &dir, &is_new);
+    CHECK_EQ_INT(f1->state, FLOW_STATE_ESTABLISHED);
+    CHECK_EQ_INT(f1->pkts[0], 2);
+    CHECK_EQ_INT(f1->pkts[1], 1);
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 1);
+    CHECK_EQ_INT(flow_table_get_stats(t)->total, 1);
+    flow_table_free(t);
+}
+
+TEST(first_synack_makes_receiver_the_client)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    struct packet synack = mkpkt(0x0200000a, 80, 0x0100000a, 1234, 6, 0x12, 10);
+    struct packet ack = mkpkt(0x0100000a, 1234, 0x0200000a, 80, 6, 0x10, 10);
+    int dir;
+    bool is_new;
+
+    struct flow *f = feed(t, &synack, &dir, &is_new);
+    CHECK(f != NULL && dir == FLOW_DIR_TOCLIENT);
+    feed(t, &ack, &dir, &is_new);
+    CHECK_EQ_INT(dir, FLOW_DIR_TOSERVER);
+    flow_table_free(t);
+}
+
+TEST(fin_both_ways_closes_and_syn_reuses)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    struct packet c2s = mkpkt(1, 1234, 2, 80, 6, 0x02, 1);
+    struct packet s2c = mkpkt(2, 80, 1, 1234, 6, 0x12, 1);
+    int dir;
+    bool is_new;
+
+    feed(t, &c2s, &dir, &is_new);
+    feed(t, &s2c, &dir, &is_new);
+    c2s.tcp_flags = 0x11;
+    struct flow *f = feed(t, &c2s, &dir, &is_new);
+    CHECK_EQ_INT(f->state, FLOW_STATE_ESTABLISHED);
+    s2c.tcp_flags = 0x11;
+    feed(t, &s2c, &dir, &is_new);
+    CHECK_EQ_INT(f->state, FLOW_STATE_CLOSED);
+    c2s.tcp_flags = 0x02;
+    c2s.ts.tv_sec = 2;
+    feed(t, &c2s, &dir, &is_new);
+    CHECK(is_new);
+    CHECK_EQ_INT(e.n, 1);
+    CHECK_EQ_INT(e.last_state, FLOW_STATE_CLOSED);
+    CHECK_EQ_INT(flow_table_get_stats(t)->tcp_reuse, 1);
+    flow_table_free(t);
+}
+
+TEST(timeouts_depend_on_state)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    /* UDP one-way (new: 30 s) and UDP both ways (established: 300 s). */
+    struct packet a = mkpkt(1, 1000, 2, 53, 17, 0, 100);
+    struct packet b = mkpkt(3, 1000, 4, 53, 17, 0, 100);
+    struct packet b_rev = mkpkt(4, 53, 3, 1000, 17, 0, 100);
+    int dir;
+    bool is_new;
+
+    feed(t, &a, &dir, &is_new);
+    feed(t, &b, &dir, &is_new);
+    feed(t, &b_rev, &dir, &is_new);
+    CHECK_EQ_INT(flow_table_expire(t, (struct timeval){ 130, 0 }, 100), 0);
+    CHECK_EQ_INT(flow_table_expire(t, (struct timeval){ 130, 1 }, 100), 1);
+    CHECK_EQ_INT(e.reasons[FLOW_END_TIMEOUT], 1);
+    CHECK_EQ_INT(e.last_pkts[0], 1);
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 1);
+    CHECK_EQ_INT(flow_table_expire(t, (struct timeval){ 400, 1 }, 100), 1);
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 0);
+    flow_table_free(t);
+}
+
+TEST(expired_flow_restarts_on_lookup)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    struct packet a = mkpkt(1, 1000, 2, 53, 17, 0, 100);
+    int dir;
+    bool is_new;
+
+    struct flow *f = feed(t, &a, &dir, &is_new);
+    uint64_t id1 = f->flow_id;
+    a.ts.tv_sec = 131; /* past the 30 s new-flow timeout, no scan in between */
+    f = feed(t, &a, &dir, &is_new);
+    CHECK(is_new);
+    CHECK(f->flow_id != id1);
+    CHECK_EQ_INT(e.n, 1);
+    CHECK_EQ_INT(f->pkts[0], 1);
+    flow_table_free(t);
+}
+
+TEST(full_table_evicts_oldest_and_never_grows)
+{
+    struct ended e;
+    struct flow_table *t = mktable(8, &e);
+    int dir;
+    bool is_new;
+
+    for (uint16_t i = 0; i < 20; i++) {
+        struct packet p = mkpkt(1, (uint16_t)(1000 + i), 2, 53, 17, 0, 10 + i);
+        CHECK(feed(t, &p, &dir, &is_new) != NULL);
+        CHECK(flow_table_get_stats(t)->active <= 8);
+    }
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 8);
+    CHECK_EQ_INT(flow_table_get_stats(t)->evicted, 12);
+    CHECK_EQ_INT(e.reasons[FLOW_END_FORCED], 12);
+    /* The oldest went first: port 1000..1011 are gone, 1012.. remain. */
+    /* Within the emergency UDP timeout (10 s: the table is full). */
+    struct packet old = mkpkt(1, 1000, 2, 53, 17, 0, 31);
+    struct packet young = mkpkt(1, 1019, 2, 53, 17, 0, 31);
+    feed(t, &young, &dir, &is_new);
+    CHECK(!is_new);
+    feed(t, &old, &dir, &is_new);
+    CHECK(is_new);
+    flow_table_flush(t);
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 0);
+    CHECK_EQ_INT(e.reasons[FLOW_END_SHUTDOWN], 8);
+    flow_table_free(t);
+}
+
+TEST(many_flows_all_found_again)
+{
+    struct ended e;
+    struct flow_table *t = mktable(4096, &e);
+    int dir;
+    bool is_new;
+    int found = 0;
+
+    for (uint32_t i = 0; i < 4000; i++) {
+        struct packet p = mkpkt(i + 1, (uint16_t)i, 0x0a0a0a0a, 443, 6, 0x02, 1);
+        feed(t, &p, &dir, &is_new);
+    }
+    for (uint32_t i = 0; i < 4000; i++) {
+        struct packet p = mkpkt(0x0a0a0a0a, 443, i + 1, (uint16_t)i, 6, 0x12, 1);
+        struct flow *f = feed(t, &p, &dir, &is_new);
+        found += (f != NULL && !is_new && dir == FLOW_DIR_TOCLIENT);
+    }
+    CHECK_EQ_INT(found, 4000);
+    CHECK_EQ_INT(flow_table_get_stats(t)->total, 4000);
+    CHECK_EQ_INT(e.n, 0);
+    flow_table_free(t);
+}
+
+int main(int argc, char **argv)
+{
+    return runner_main(argc, argv);
+}
