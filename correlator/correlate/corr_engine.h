@@ -66,4 +66,33 @@ void corr_engine_expire(struct corr_engine *e, int64_t now_us);
 /* Parse an EVE/RFC 3339 timestamp to microseconds since the epoch; -1 if bad. */
 int64_t corr_parse_time(const char *s);
 
+/* Added by the correlation engine (see correlate/README.md). */
+
+/* Bounds of the correlation state. max_groups caps the (rule, group key)
+ * entries across all rules (the least recently touched is evicted and
+ * counted); max_values caps what one group keeps (event times for
+ * event_count, distinct values for value_count). 0 keeps the default
+ * (CORR_DEFAULT_MAX_GROUPS, CORR_DEFAULT_MAX_VALUES). */
+#define CORR_DEFAULT_MAX_GROUPS 100000
+#define CORR_DEFAULT_MAX_VALUES 4096
+/* event_ids of a correlation hit: the most recent contributors, at most this. */
+#define CORR_HIT_MAX_EVENTS 100
+void corr_engine_set_limits(struct corr_engine *e, size_t max_groups, size_t max_values);
+
+struct corr_stats {
+    uint64_t events;         /* events fed */
+    uint64_t bad_time;       /* events without a parsable "timestamp" (last good time used) */
+    uint64_t hits;           /* hits reported to the callback */
+    uint64_t groups;         /* correlation groups held now */
+    uint64_t groups_evicted; /* groups dropped because max_groups was reached */
+    uint64_t groups_expired; /* groups dropped by corr_engine_expire */
+    uint64_t values_dropped; /* times/values dropped because max_values was reached */
+};
+void corr_engine_stats(const struct corr_engine *e, struct corr_stats *out);
+
+/* `canh-correlator --test-rules DIR`: load DIR, print "N rules loaded, M failed"
+ * on stdout (each failure is logged with file:line), return 0 when M == 0
+ * else 1 (an exit code). */
+int corr_test_rules_main(const char *dir);
+
 #endif
