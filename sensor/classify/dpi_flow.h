@@ -22,6 +22,7 @@ struct dpi_flow {
     uint8_t done;               /* verdict final: nothing more is fed */
     uint8_t guessed;            /* verdict came from ndpi_detection_giveup */
     uint8_t confidence;         /* ndpi_confidence_t */
+    uint8_t payload_seen;       /* some packet carried L4 payload */
     char host[DPI_HOST_MAX];    /* Host / SNI / DNS query name, may be empty */
     char ja3c[DPI_JA3_LEN];     /* TLS client JA3, may be empty */
     char ja3s[DPI_JA3_LEN];     /* TLS server JA3S, may be empty */

@@ -1,0 +1,40 @@
+/* cap_loop: the capture thread. Reads packets, picks a worker by a
+ * symmetric hash of (IP pair, VLAN) and copies the frame into that
+ * worker's ring (inline processing with one worker), sends time ticks so
+ * idle workers still expire flows, and writes periodic stats events.
+ *
+ * The hash leaves ports out on purpose: every fragment of a datagram, and
+ * its reassembled packet, must reach the worker that owns the flow, and
+ * non-first fragments carry no ports.
+ */
+#ifndef CANH_CAP_LOOP_H
+#define CANH_CAP_LOOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/cap_pcap.h"
+#include "output/eve_writer.h"
+#include "worker.h"
+
+struct cap_loop_cfg {
+    struct cap *cap;
+    struct worker **workers;
+    int nworkers;
+    bool vlan_tracking;
+    int stats_interval;            /* wall seconds; 0: only at exit */
+    struct eve_out *stats_out;     /* NULL: no stats events */
+    const struct eve_writer *ew;   /* for the event count, may be NULL */
+    volatile sig_atomic_t *stop;   /* set by the signal handler */
+};
+
+/* Runs until end of file, a read error or *stop; then ends every worker
+ * (flows flushed with reason "shutdown") and writes the final stats.
+ * Returns 0, or -1 after a read error. */
+int cap_loop_run(const struct cap_loop_cfg *c);
+
+/* The worker index for a frame (exposed for tests). */
+uint32_t cap_loop_hash(int datalink, const uint8_t *d, uint32_t caplen, bool vlan_tracking);
+
+#endif

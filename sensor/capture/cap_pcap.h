@@ -1,0 +1,47 @@
+/* cap_pcap: packet capture through libpcap, offline (pcap/pcapng file) or
+ * live (an interface). A live handle is created, configured (snaplen,
+ * promiscuous mode, kernel buffer size, 100 ms read timeout) and activated
+ * here, before the sensor drops privileges. One reader thread per handle.
+ */
+#ifndef CANH_CAP_PCAP_H
+#define CANH_CAP_PCAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+struct cap;
+
+struct cap_live_cfg {
+    int snaplen;
+    bool promisc;
+    int64_t buffer_size;   /* bytes, 0: libpcap's default */
+};
+
+struct cap_stats {
+    uint64_t received;     /* packets the kernel delivered (live) or read (offline) */
+    uint64_t dropped;      /* dropped by the kernel for lack of buffer (live) */
+    uint64_t ifdropped;    /* dropped by the interface (live, if known) */
+};
+
+/* bpf may be NULL. NULL on failure, with libpcap's message logged. */
+struct cap *cap_open_offline(const char *path, const char *bpf);
+struct cap *cap_open_live(const char *iface, const struct cap_live_cfg *c, const char *bpf);
+void cap_close(struct cap *c);
+
+/* Next packet: 1 with ts, caplen, len and data set (data valid until the next
+ * call), 0 on a read timeout (live, no packet), -1 at end of file or after
+ * cap_break, -2 on a read error (logged). */
+int cap_next(struct cap *c, struct timeval *ts, uint32_t *caplen, uint32_t *len,
+             const uint8_t **data);
+/* Make a blocked cap_next return -1 soon. Async-signal-safe. */
+void cap_break(struct cap *c);
+
+int cap_datalink(const struct cap *c);
+bool cap_is_live(const struct cap *c);
+void cap_get_stats(struct cap *c, struct cap_stats *out);
+
+/* "libpcap version 1.10.3 (...)" */
+const char *cap_lib_version(void);
+
+#endif

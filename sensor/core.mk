@@ -1,0 +1,17 @@
+# sensor core: capture, flows, nDPI, EVE output, workers, CLI (see the
+# README.md of each directory). Appends to SENSOR_SRCS and declares the
+# flow/output unit tests and the pcap regression suite.
+SENSOR_SRCS += sensor/main.c sensor/worker.c sensor/sensor_cfg.c \
+               sensor/capture/cap_pcap.c sensor/capture/cap_ring.c sensor/capture/cap_loop.c \
+               sensor/flow/flow_key.c sensor/flow/flow_table.c \
+               sensor/classify/dpi_ndpi.c \
+               sensor/output/eve_writer.c sensor/output/eve_flow.c \
+               sensor/output/eve_stats.c sensor/output/eve_anomaly.c
+
+UNIT_TESTS += flow_table
+UNIT_flow_table_SRCS := tests/unit/flow/test_flow_table.c common/log.c
+
+TEST_SUITES += pcap
+.PHONY: suite-pcap
+suite-pcap: $(B)/canh-sensor
+	@python3 tests/pcap/run.py --sensor $(B)/canh-sensor --corpus ../shared/corpus --out $(B)/pcap-out

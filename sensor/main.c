@@ -1,0 +1,241 @@
+/* canh-sensor: command line (Suricata's options where the meaning is the
+ * same), configuration, start and stop. The packet path lives in
+ * capture/cap_loop.c and worker.c; nothing here runs per packet.
+ *   canh-sensor -r file.pcap -l outdir [--workers N] [--set key=value] [bpf]
+ *   canh-sensor -i eth0 -c /etc/canh/sensor.yaml --user canh
+ */
+#include <getopt.h>
+#include <grp.h>
+#include <hs/hs.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/cap_loop.h"
+#include "capture/cap_pcap.h"
+#include "cfg.h"
+#include "classify/dpi_ndpi.h"
+#include "log.h"
+#include "output/eve_writer.h"
+#include "sensor_cfg.h"
+#include "worker.h"
+
+#define SENSOR_VERSION "0.1.0"
+
+static volatile sig_atomic_t main_stop;
+
+static void main_on_signal(int sig)
+{
+    (void)sig;
+    main_stop = 1;
+}
+
+struct main_args {
+    const char *pcap, *iface, *config, *logdir, *user, *group;
+    const char *sets[64];
+    int nsets;
+    char bpf[1024];
+    bool test_only;
+};
+
+static void main_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: canh-sensor (-r FILE | -i IFACE) [options] [BPF filter]\n"
+            "  -r FILE          read a pcap/pcapng file\n"
+            "  -i IFACE         capture live on an interface\n"
+            "  -c FILE          sensor.yaml (built-in defaults without it)\n"
+            "  -l DIR           log directory (EVE goes to DIR/eve.json)\n"
+            "  -k none|all|auto checksum checks\n"
+            "  --workers N      packet worker threads\n"
+            "  --set KEY=VALUE  override a sensor.yaml key (repeatable)\n"
+            "  --user U, --group G  drop privileges after opening capture\n"
+            "  -T               check the configuration and exit (0 ok, 1 errors)\n"
+            "  -V               print versions and exit\n"
+            "  -h               this help\n");
+}
+
+static void main_versions(void)
+{
+    printf("canh-sensor %s\n", SENSOR_VERSION);
+    printf("  nDPI %s\n", dpi_version());
+    printf("  Hyperscan %s\n", hs_version());
+    printf("  %s\n", cap_lib_version());
+}
+
+/* Returns 0 to run, 1 to exit with success (-h, -V), -1 on a usage error. */
+static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c, int *errors)
+{
+    static const struct option longopts[] = {
+        { "workers", required_argument, NULL, 'W' }, { "set", required_argument, NULL, 'S' },
+        { "user", required_argument, NULL, 'U' },    { "group", required_argument, NULL, 'G' },
+        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+    };
+    char buf[256];
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "r:i:c:l:k:TVh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'r': a->pcap = optarg; break;
+        case 'i': a->iface = optarg; break;
+        case 'c': a->config = optarg; break;
+        case 'l': a->logdir = optarg; break;
+        case 'T': a->test_only = true; break;
+        case 'U': a->user = optarg; break;
+        case 'G': a->group = optarg; break;
+        case 'k':
+        case 'W':
+            snprintf(buf, sizeof(buf), "%s=%s",
+                     opt == 'k' ? "capture.checksum-checks" : "workers", optarg);
+            /* stored as a --set so the file cannot override the command line */
+            if (a->nsets < 64)
+                a->sets[a->nsets++] = strdup(buf);
+            break;
+        case 'S':
+            if (a->nsets < 64)
+                a->sets[a->nsets++] = strdup(optarg);
+            break;
+        case 'V': main_versions(); return 1;
+        case 'h': main_usage(stdout); return 1;
+        default: main_usage(stderr); return -1;
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        size_t l = strlen(a->bpf);
+        snprintf(a->bpf + l, sizeof(a->bpf) - l, "%s%s", l ? " " : "", argv[i]);
+    }
+    if (a->config != NULL)
+        *errors += cfg_load_file(c, a->config);
+    for (int i = 0; i < a->nsets; i++)
+        *errors += cfg_set(c, a->sets[i]);
+    return 0;
+}
+
+/* setgroups, setgid, setuid: in that order, after the capture is open. */
+static int main_drop_privileges(const char *user, const char *group)
+{
+    struct passwd *pw = NULL;
+    struct group *gr = NULL;
+    gid_t gid;
+
+    if (user == NULL && group == NULL)
+        return 0;
+    if (user != NULL && (pw = getpwnam(user)) == NULL) {
+        log_error("sensor", "run-as.user: no such user \"%s\"", user);
+        return -1;
+    }
+    if (group != NULL && (gr = getgrnam(group)) == NULL) {
+        log_error("sensor", "run-as.group: no such group \"%s\"", group);
+        return -1;
+    }
+    gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+    if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+        (pw != NULL && setuid(pw->pw_uid) != 0)) {
+        log_error("sensor", "cannot drop privileges to %s:%s: %m", user ? user : "-",
+                  group ? group : "-");
+        return -1;
+    }
+    log_notice("sensor", "running as %s:%s", user ? user : "-", group ? group : "-");
+    return 0;
+}
+
+static int main_run(const struct main_args *a, const struct sensor_cfg *sc)
+{
+    const char *logdir = a->logdir != NULL ? a->logdir : sc->log_dir;
+    const char *user = a->user != NULL ? a->user : sc->user;
+    const char *group = a->group != NULL ? a->group : sc->group;
+    struct cap_live_cfg lc = { sc->snaplen, sc->promisc, sc->buffer_size };
+    struct worker *workers[64] = { NULL };
+    struct eve_writer *ew = NULL;
+    struct eve_out *stats_out = NULL;
+    struct cap *cap = NULL;
+    struct sigaction sa;
+    bool verify;
+    int rc = 1;
+
+    if ((a->pcap == NULL) == (a->iface == NULL)) {
+        log_error("sensor", "give one of -r FILE or -i IFACE (see -h)");
+        return 1;
+    }
+    cap = a->pcap ? cap_open_offline(a->pcap, a->bpf) : cap_open_live(a->iface, &lc, a->bpf);
+    if (cap == NULL)
+        goto out;
+    if (main_drop_privileges(user, group) != 0)
+        goto out;
+    if (sc->eve_enabled && (ew = eve_writer_new(logdir, sc->sensor_id, a->iface)) == NULL)
+        goto out;
+    /* The shipper (sensor/ship) attaches here with eve_writer_set_sink()
+     * when outputs.correlator is configured. */
+    verify = sc->csum == SENSOR_CSUM_ALL || (sc->csum == SENSOR_CSUM_AUTO && a->iface != NULL);
+    for (int i = 0; i < sc->workers; i++)
+        if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, NULL)) == NULL)
+            goto out;
+    if (ew != NULL && sc->stats_enabled && sc->eve_stats)
+        stats_out = eve_out_new(ew, 65536);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = main_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    log_notice("sensor", "%s %s: %d worker(s), EVE to %s/eve.json, sensor-id %s",
+               a->pcap ? "reading" : "capturing on", a->pcap ? a->pcap : a->iface, sc->workers,
+               logdir, sc->sensor_id);
+    struct cap_loop_cfg lcfg = {
+        .cap = cap, .workers = workers, .nworkers = sc->workers, .vlan_tracking = sc->vlan_tracking,
+        .stats_interval = sc->stats_interval, .stats_out = stats_out, .ew = ew, .stop = &main_stop,
+    };
+    rc = cap_loop_run(&lcfg) == 0 ? 0 : 1;
+out:
+    for (int i = 0; i < 64; i++)
+        worker_free(workers[i]);
+    eve_out_free(stats_out);
+    eve_writer_free(ew);
+    cap_close(cap);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct main_args a;
+    struct sensor_cfg sc;
+    struct cfg *c;
+    int errors = 0, rc = 1, pr;
+
+    memset(&a, 0, sizeof(a));
+    log_init("sensor");
+    dpi_global_init();
+    c = cfg_new();
+    if (c == NULL || sensor_cfg_schema(c) != 0)
+        goto out;
+    /* Other stages register their schema tables here, e.g.
+     * det_cfg_schema(c) (detect) and ship_cfg_schema(c) (ship). */
+    pr = main_parse(argc, argv, &a, c, &errors);
+    if (pr != 0) {
+        rc = pr > 0 ? 0 : 1;
+        goto out;
+    }
+    errors += sensor_cfg_read(c, &sc);
+    if (errors > 0) {
+        log_error("sensor", "%d configuration error(s)%s%s", errors, a.config ? " in " : "",
+                  a.config ? a.config : "");
+        goto out;
+    }
+    if (sc.log_level != NULL)
+        log_set_level((enum log_level)log_level_parse(sc.log_level));
+    if (sc.log_file != NULL && log_set_file(sc.log_file) != 0)
+        goto out;
+    if (a.test_only) {
+        log_notice("sensor", "configuration %s OK", a.config ? a.config : "(built-in defaults)");
+        rc = 0;
+        goto out;
+    }
+    rc = main_run(&a, &sc);
+out:
+    for (int i = 0; i < a.nsets; i++)
+        free((void *)a.sets[i]);
+    cfg_free(c);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* eve_flow: writes the `flow` event of an ended flow.
+ * Layout follows Suricata's output-json-flow.c: flow.{pkts,bytes}_to{server,
+ * client}, start, end, age, state, reason, alerted; tcp.{tcp_flags,
+ * tcp_flags_ts, tcp_flags_tc} for TCP; then `ndpi` with nDPI's own names.
+ */
+#include <stdio.h>
+
+#include "output/eve_flow.h"
+
+static void eve_flow_risk(const char *name, void *arg)
+{
+    jb_str(arg, NULL, name);
+}
+
+static void eve_flow_hex(struct jb *j, const char *key, uint8_t v)
+{
+    char s[4];
+
+    snprintf(s, sizeof(s), "%02x", v);
+    jb_str(j, key, s);
+}
+
+int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum flow_end_reason r)
+{
+    struct jb *j = eve_begin(o, "flow", f, NULL, f->last);
+    char name[64];
+
+    jb_open_object(j, "flow");
+    jb_uint(j, "pkts_toserver", f->pkts[FLOW_DIR_TOSERVER]);
+    jb_uint(j, "pkts_toclient", f->pkts[FLOW_DIR_TOCLIENT]);
+    jb_uint(j, "bytes_toserver", f->bytes[FLOW_DIR_TOSERVER]);
+    jb_uint(j, "bytes_toclient", f->bytes[FLOW_DIR_TOCLIENT]);
+    jb_time(j, "start", f->start);
+    jb_time(j, "end", f->last);
+    jb_int(j, "age", (int64_t)(f->last.tv_sec - f->start.tv_sec));
+    jb_str(j, "state", flow_state_name((enum flow_state)f->state));
+    jb_str(j, "reason", flow_reason_name(r));
+    jb_bool(j, "alerted", f->alerted != 0);
+    jb_close_object(j);
+
+    if (f->key.proto == 6) {
+        jb_open_object(j, "tcp");
+        eve_flow_hex(j, "tcp_flags", f->tcp_flags[0] | f->tcp_flags[1]);
+        eve_flow_hex(j, "tcp_flags_ts", f->tcp_flags[0]);
+        eve_flow_hex(j, "tcp_flags_tc", f->tcp_flags[1]);
+        jb_close_object(j);
+    }
+
+    jb_open_object(j, "ndpi");
+    jb_str(j, "protocol", dpi_proto_name(d, &f->dpi, name, sizeof(name)));
+    jb_str(j, "category", dpi_category_name(d, &f->dpi));
+    jb_bool(j, "guessed", f->dpi.guessed != 0);
+    if (f->dpi.host[0] != '\0')
+        jb_str(j, "hostname", f->dpi.host);
+    if (f->dpi.ja3c[0] != '\0')
+        jb_str(j, "ja3", f->dpi.ja3c);
+    if (f->dpi.ja3s[0] != '\0')
+        jb_str(j, "ja3s", f->dpi.ja3s);
+    if (f->dpi.risk != 0) {
+        jb_open_array(j, "risks");
+        dpi_risk_each(f->dpi.risk, eve_flow_risk, j);
+        jb_close_array(j);
+    }
+    jb_close_object(j);
+    return eve_commit(o);
+}

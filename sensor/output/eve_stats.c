@@ -1,0 +1,132 @@
+/* eve_stats: sums worker counters and writes the `stats` event, laid out
+ * like Suricata's (stats.capture, stats.decoder, stats.flow, ...) with the
+ * Canh additions under the same object (ndpi, memory, eve).
+ */
+#include <string.h>
+
+#include "output/eve_stats.h"
+
+double eve_stats_loss_pct(uint64_t packets, uint64_t drops)
+{
+    uint64_t total = packets + drops;
+
+    return total ? (double)drops * 100.0 / (double)total : 0.0;
+}
+
+void eve_stats_add(struct eve_stats_data *d, const struct eve_stats_data *s)
+{
+    d->queue_drops += s->queue_drops;
+    d->dec.pkts += s->dec.pkts;
+    d->dec.bytes += s->dec.bytes;
+    d->dec.ipv4 += s->dec.ipv4;
+    d->dec.ipv6 += s->dec.ipv6;
+    d->dec.tcp += s->dec.tcp;
+    d->dec.udp += s->dec.udp;
+    d->dec.icmpv4 += s->dec.icmpv4;
+    d->dec.icmpv6 += s->dec.icmpv6;
+    d->dec.vlan += s->dec.vlan;
+    d->dec.other += s->dec.other;
+    for (int i = 0; i < DEC_EV_MAX; i++)
+        d->dec.events[i] += s->dec.events[i];
+    d->defrag.fragments += s->defrag.fragments;
+    d->defrag.reassembled += s->defrag.reassembled;
+    d->defrag.timeouts += s->defrag.timeouts;
+    d->defrag.evicted += s->defrag.evicted;
+    d->defrag.overlaps += s->defrag.overlaps;
+    d->defrag.memcap_drops += s->defrag.memcap_drops;
+    d->flow.active += s->flow.active;
+    d->flow.total += s->flow.total;
+    d->flow.timeouts += s->flow.timeouts;
+    d->flow.evicted += s->flow.evicted;
+    d->flow.shutdown += s->flow.shutdown;
+    d->flow.tcp_reuse += s->flow.tcp_reuse;
+    d->flow.emergency += s->flow.emergency;
+    d->flow.mem += s->flow.mem;
+    d->dpi.classified += s->dpi.classified;
+    d->dpi.guessed += s->dpi.guessed;
+    d->dpi.unknown += s->dpi.unknown;
+    d->dpi.pool_exhausted += s->dpi.pool_exhausted;
+    d->dpi.active += s->dpi.active;
+    d->dpi.pool_bytes += s->dpi.pool_bytes;
+    d->eve_dropped += s->eve_dropped;
+    d->anomalies_logged += s->anomalies_logged;
+    d->anomalies_suppressed += s->anomalies_suppressed;
+}
+
+int eve_stats_log(struct eve_out *o, const struct eve_stats_data *s, struct timeval ts)
+{
+    struct jb *j = eve_begin(o, "stats", NULL, NULL, ts);
+    uint64_t mem_total = s->flow.mem + s->dpi.pool_bytes + s->mem_ndpi;
+
+    jb_open_object(j, "stats");
+    jb_double(j, "uptime", s->uptime);
+
+    jb_open_object(j, "capture");
+    jb_uint(j, "kernel_packets", s->kernel_packets);
+    jb_uint(j, "kernel_drops", s->kernel_drops);
+    jb_uint(j, "kernel_ifdrops", s->kernel_ifdrops);
+    jb_uint(j, "queue_drops", s->queue_drops);
+    jb_double(j, "capture_loss_pct", eve_stats_loss_pct(s->kernel_packets, s->kernel_drops));
+    jb_close_object(j);
+
+    jb_open_object(j, "decoder");
+    jb_uint(j, "pkts", s->dec.pkts);
+    jb_uint(j, "bytes", s->dec.bytes);
+    jb_uint(j, "ipv4", s->dec.ipv4);
+    jb_uint(j, "ipv6", s->dec.ipv6);
+    jb_uint(j, "tcp", s->dec.tcp);
+    jb_uint(j, "udp", s->dec.udp);
+    jb_uint(j, "icmpv4", s->dec.icmpv4);
+    jb_uint(j, "icmpv6", s->dec.icmpv6);
+    jb_uint(j, "vlan", s->dec.vlan);
+    jb_uint(j, "other", s->dec.other);
+    jb_open_object(j, "event");
+    for (int i = 1; i < DEC_EV_MAX; i++)
+        if (s->dec.events[i] != 0)
+            jb_uint(j, dec_event_name((enum dec_event)i), s->dec.events[i]);
+    jb_close_object(j);
+    jb_open_object(j, "defrag");
+    jb_uint(j, "fragments", s->defrag.fragments);
+    jb_uint(j, "reassembled", s->defrag.reassembled);
+    jb_uint(j, "timeouts", s->defrag.timeouts);
+    jb_uint(j, "evicted", s->defrag.evicted);
+    jb_uint(j, "overlaps", s->defrag.overlaps);
+    jb_uint(j, "memcap_drops", s->defrag.memcap_drops);
+    jb_close_object(j);
+    jb_close_object(j);
+
+    jb_open_object(j, "flow");
+    jb_uint(j, "active", s->flow.active);
+    jb_uint(j, "total", s->flow.total);
+    jb_uint(j, "timeout", s->flow.timeouts);
+    jb_uint(j, "evicted", s->flow.evicted);
+    jb_uint(j, "shutdown", s->flow.shutdown);
+    jb_uint(j, "tcp_reuse", s->flow.tcp_reuse);
+    jb_uint(j, "emergency_mode_entered", s->flow.emergency);
+    jb_close_object(j);
+
+    jb_open_object(j, "ndpi");
+    jb_uint(j, "classified", s->dpi.classified);
+    jb_uint(j, "guessed", s->dpi.guessed);
+    jb_uint(j, "unknown", s->dpi.unknown);
+    jb_uint(j, "pool_exhausted", s->dpi.pool_exhausted);
+    jb_uint(j, "active", s->dpi.active);
+    jb_close_object(j);
+
+    jb_open_object(j, "memory");
+    jb_uint(j, "flow", s->flow.mem);
+    jb_uint(j, "ndpi_flow_pool", s->dpi.pool_bytes);
+    jb_uint(j, "ndpi_lib", s->mem_ndpi);
+    jb_uint(j, "total", mem_total);
+    jb_close_object(j);
+
+    jb_open_object(j, "eve");
+    jb_uint(j, "events", s->eve_events);
+    jb_uint(j, "dropped", s->eve_dropped);
+    jb_uint(j, "anomalies", s->anomalies_logged);
+    jb_uint(j, "anomalies_suppressed", s->anomalies_suppressed);
+    jb_close_object(j);
+
+    jb_close_object(j);
+    return eve_commit(o);
+}

@@ -1,0 +1,286 @@
+/* worker: the per-packet pipeline and the worker thread (see worker.h).
+ * Time is packet time: flow expiry runs when a packet's second changes or
+ * a tick arrives, never from the wall clock.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/dpi_ndpi.h"
+#include "decode/defrag.h"
+#include "flow/flow_table.h"
+#include "log.h"
+#include "output/eve_anomaly.h"
+#include "output/eve_flow.h"
+#include "worker.h"
+
+#define WORKER_EXPIRE_BUDGET 4096
+
+struct worker {
+    int id;
+    int datalink;
+    bool verify_csum;
+    const struct sensor_cfg *sc;
+    struct worker_hooks hooks;
+
+    struct flow_table *ft;
+    struct dpi *dpi;
+    struct defrag *defrag;
+    struct eve_out *eve;
+    struct eve_anomaly anomaly;
+    struct dec_stats dec;
+    struct packet pkt, reasm;
+    struct timeval now;          /* latest packet time seen */
+
+    struct cap_ring *ring;
+    pthread_t thread;
+    bool started;
+
+    pthread_mutex_t snap_lock;   /* taken once per publish, not per packet */
+    struct eve_stats_data snap;
+};
+
+static void worker_flow_end(struct flow *f, enum flow_end_reason r, void *arg)
+{
+    struct worker *w = arg;
+
+    if (w->hooks.flow_end != NULL)
+        w->hooks.flow_end(w->hooks.arg, w, f);
+    dpi_flow_end(w->dpi, f);
+    if (w->eve != NULL && w->sc->eve_flow)
+        eve_flow_log(w->eve, w->dpi, f, r);
+}
+
+static uint32_t worker_share(uint64_t total, int n)
+{
+    uint64_t v = (total + (uint64_t)n - 1) / (uint64_t)n;
+
+    return (uint32_t)(v < 16 ? 16 : v);
+}
+
+struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datalink,
+                          bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    struct flow_table_cfg fc;
+
+    if (w == NULL)
+        return NULL;
+    pthread_mutex_init(&w->snap_lock, NULL);
+    w->id = id;
+    w->sc = sc;
+    w->datalink = datalink;
+    w->verify_csum = verify_csum;
+    if (hooks != NULL)
+        w->hooks = *hooks;
+    fc = sc->flow;
+    fc.max_flows = worker_share(sc->flow.max_flows, n);
+    w->ft = flow_table_new(&fc, worker_flow_end, w);
+    w->dpi = dpi_new(worker_share(sc->ndpi_max_flows, n));
+    if (w->ft == NULL || w->dpi == NULL)
+        goto fail;
+    if (sc->defrag_enabled) {
+        struct defrag_cfg dc = sc->defrag;
+        dc.max_trackers = worker_share(sc->defrag.max_trackers, n);
+        dc.memcap = sc->defrag.memcap / (uint64_t)n;
+        w->defrag = defrag_new(&dc);
+        if (w->defrag == NULL)
+            goto fail;
+    }
+    if (ew != NULL && sc->eve_enabled) {
+        w->eve = eve_out_new(ew, (size_t)sc->eve_buffer);
+        if (w->eve == NULL)
+            goto fail;
+    }
+    eve_anomaly_init(&w->anomaly, sc->anomaly_rate);
+    if (n > 1) {
+        w->ring = cap_ring_new((size_t)sc->queue_size);
+        if (w->ring == NULL)
+            goto fail;
+    }
+    return w;
+fail:
+    log_error("worker", "worker %d: cannot allocate its tables (lower flow.max-flows or "
+              "capture.queue-size)", id);
+    worker_free(w);
+    return NULL;
+}
+
+void worker_free(struct worker *w)
+{
+    if (w == NULL)
+        return;
+    flow_table_free(w->ft);
+    dpi_free(w->dpi);
+    defrag_free(w->defrag);
+    eve_out_free(w->eve);
+    cap_ring_free(w->ring);
+    pthread_mutex_destroy(&w->snap_lock);
+    free(w);
+}
+
+static void worker_anomaly(struct worker *w, const struct packet *p)
+{
+    if (w->eve != NULL && w->sc->eve_anomaly)
+        eve_anomaly_log(&w->anomaly, w->eve, p, NULL);
+}
+
+static void worker_expire(struct worker *w, struct timeval now)
+{
+    flow_table_expire(w->ft, now, WORKER_EXPIRE_BUDGET);
+    if (w->defrag != NULL)
+        defrag_timeout(w->defrag, now, &w->dec);
+}
+
+/* The pipeline. Every early return is counted by the stage that stops. */
+void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uint32_t caplen,
+                   uint32_t len)
+{
+    struct packet *p = &w->pkt;
+    struct flow_key k;
+    struct flow *f;
+    bool is_new;
+    int dir, src_is_lo;
+
+    if (ts.tv_sec != w->now.tv_sec && ts.tv_sec > w->now.tv_sec)
+        worker_expire(w, ts);
+    if (ts.tv_sec > w->now.tv_sec || (ts.tv_sec == w->now.tv_sec && ts.tv_usec > w->now.tv_usec))
+        w->now = ts;
+
+    /* 1. decode */
+    if (dec_packet(p, &w->dec, w->datalink, data, caplen, len, ts, w->verify_csum) != DEC_OK) {
+        worker_anomaly(w, p);
+        return;
+    }
+    if (p->event != DEC_EV_NONE)
+        worker_anomaly(w, p);
+    if (p->ip_version == 0)
+        return;
+
+    /* 2. defrag: a fragment goes on only when it completes a datagram */
+    if (p->flags & PKT_IS_FRAGMENT) {
+        if (w->defrag == NULL)
+            return;
+        if (defrag_add(w->defrag, p, &w->reasm, &w->dec) != 1) {
+            if (p->event != DEC_EV_NONE)
+                worker_anomaly(w, p);
+            return;
+        }
+        p = &w->reasm;
+    }
+
+    /* 3. flow */
+    src_is_lo = flow_key_from_packet(&k, p, w->sc->vlan_tracking);
+    f = flow_table_get(w->ft, &k, flow_key_hash(&k), p, src_is_lo, &dir, &is_new);
+    if (f == NULL)
+        return;
+    flow_table_update(w->ft, f, p, dir);
+
+    /* 4. stream, app layer, detection (other stages) */
+    if (w->hooks.stream != NULL)
+        w->hooks.stream(w->hooks.arg, w, f, p, dir);
+    if (w->hooks.app != NULL)
+        w->hooks.app(w->hooks.arg, w, f, p, dir);
+    if (w->hooks.detect != NULL)
+        w->hooks.detect(w->hooks.arg, w, f, p, dir);
+
+    /* 5. nDPI, until the verdict is final; after that, counters only */
+    if (!f->dpi.done)
+        dpi_process(w->dpi, f, p);
+}
+
+static void worker_publish(struct worker *w)
+{
+    struct eve_stats_data s;
+
+    memset(&s, 0, sizeof(s));
+    s.dec = w->dec;
+    if (w->defrag != NULL)
+        s.defrag = *defrag_get_stats(w->defrag);
+    s.flow = *flow_table_get_stats(w->ft);
+    s.dpi = *dpi_get_stats(w->dpi);
+    s.eve_dropped = w->eve != NULL ? eve_out_dropped(w->eve) : 0;
+    s.anomalies_logged = w->anomaly.logged;
+    s.anomalies_suppressed = w->anomaly.suppressed;
+    pthread_mutex_lock(&w->snap_lock);
+    w->snap = s;
+    pthread_mutex_unlock(&w->snap_lock);
+}
+
+void worker_read_stats(struct worker *w, struct eve_stats_data *out)
+{
+    pthread_mutex_lock(&w->snap_lock);
+    *out = w->snap;
+    pthread_mutex_unlock(&w->snap_lock);
+}
+
+void worker_tick(struct worker *w, struct timeval now)
+{
+    if (now.tv_sec > w->now.tv_sec || (now.tv_sec == w->now.tv_sec && now.tv_usec > w->now.tv_usec)) {
+        w->now = now;
+        worker_expire(w, now);
+    }
+    if (w->eve != NULL)
+        eve_out_flush(w->eve);
+    worker_publish(w);
+}
+
+void worker_finish(struct worker *w)
+{
+    flow_table_flush(w->ft);
+    if (w->eve != NULL)
+        eve_out_flush(w->eve);
+    worker_publish(w);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+
+    for (;;) {
+        const struct cap_ring_rec *r = cap_ring_get(w->ring);
+        enum cap_ring_kind kind = (enum cap_ring_kind)r->kind;
+
+        if (kind == CAP_RING_PACKET)
+            worker_packet(w, r->ts, cap_ring_data(r), r->caplen, r->len);
+        else if (kind == CAP_RING_TICK)
+            worker_tick(w, r->ts);
+        cap_ring_release(w->ring, r);
+        if (kind == CAP_RING_END)
+            break;
+    }
+    worker_finish(w);
+    return NULL;
+}
+
+struct cap_ring *worker_ring(struct worker *w)
+{
+    return w->ring;
+}
+
+int worker_start(struct worker *w)
+{
+    if (w->ring == NULL || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        log_error("worker", "worker %d: cannot start its thread", w->id);
+        return -1;
+    }
+    w->started = true;
+    return 0;
+}
+
+void worker_join(struct worker *w)
+{
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    w->started = false;
+}
+
+struct eve_out *worker_eve(struct worker *w)
+{
+    return w->eve;
+}
+
+int worker_id(const struct worker *w)
+{
+    return w->id;
+}

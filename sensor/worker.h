@@ -1,0 +1,67 @@
+/* worker: one packet-processing thread and everything it owns (flow table,
+ * defrag, nDPI module, counters, EVE buffer). Nothing mutable is shared
+ * between workers, and the packet path takes no lock: a flow's packets all
+ * reach the same worker (symmetric fan-out in capture/cap_loop.c).
+ *
+ * worker_packet() is the pipeline, in order:
+ *   decode -> defrag -> flow lookup -> [stream, app, detect hooks] -> nDPI
+ * Later stages plug in through struct worker_hooks (NULL hooks are skipped).
+ */
+#ifndef CANH_WORKER_H
+#define CANH_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "capture/cap_ring.h"
+#include "decode/decode.h"
+#include "flow/flow.h"
+#include "output/eve_stats.h"
+#include "output/eve_writer.h"
+#include "sensor_cfg.h"
+
+struct worker;
+
+/* Hook points for the stages written elsewhere. Each runs on the worker's
+ * thread with the flow and the decoded packet (valid for this call only). */
+struct worker_hooks {
+    void *arg;
+    /* TCP reassembly (sensor/stream): after the flow is counted. */
+    void (*stream)(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir);
+    /* App-layer parsers (HTTP, DNS, TLS): after stream. */
+    void (*app)(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir);
+    /* Detection (sensor/detect): after app, before nDPI. */
+    void (*detect)(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir);
+    /* A flow ends (before its flow event): free per-flow slots f->stream/app/detect. */
+    void (*flow_end)(void *arg, struct worker *w, struct flow *f);
+};
+
+/* id: 0..n-1; n: how many workers share the sensor-wide limits in sc.
+ * hooks may be NULL. NULL on failure (logged). */
+struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datalink,
+                          bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks);
+/* NULL is fine. Does not flush flows: call worker_finish first. */
+void worker_free(struct worker *w);
+
+/* The pipeline for one captured frame (inline use, --workers 1). */
+void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uint32_t caplen,
+                   uint32_t len);
+/* Packet time advanced to now: expire flows, flush EVE, publish counters. */
+void worker_tick(struct worker *w, struct timeval now);
+/* End of input: every flow ends with reason "shutdown"; flush; publish. */
+void worker_finish(struct worker *w);
+
+/* Threaded use: the worker consumes its ring until a CAP_RING_END record. */
+struct cap_ring *worker_ring(struct worker *w);
+int worker_start(struct worker *w);
+void worker_join(struct worker *w);
+
+/* The worker's EVE buffer, for stages emitting their own events. */
+struct eve_out *worker_eve(struct worker *w);
+int worker_id(const struct worker *w);
+
+/* Counters as of the worker's last publish (tick or finish); any thread. */
+void worker_read_stats(struct worker *w, struct eve_stats_data *out);
+
+#endif
