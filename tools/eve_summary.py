@@ -173,13 +173,18 @@ class Summary:
             self.print_stats(self.stats, "  ", 0)
 
     def print_stats(self, obj, indent, depth):
+        """Non-zero counters only; a section with nothing non-zero is left out."""
         for k, v in obj.items():
             if isinstance(v, dict):
-                if depth < 2:
+                if depth < 2 and self.nonzero(v):
                     print(f"{indent}{k}:")
                     self.print_stats(v, indent + "  ", depth + 1)
             elif not isinstance(v, list) and v not in (0, None, ""):
                 print(f"{indent}{k}: {v}")
+
+    def nonzero(self, obj):
+        return any(self.nonzero(v) if isinstance(v, dict) else v not in (0, None, "", [])
+                   for v in obj.values())
 
 
 def main():
