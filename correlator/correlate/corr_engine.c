@@ -446,6 +446,9 @@ static bool corr_step(struct corr_engine *e, const struct corr_rule *r, size_t j
         const char *ids[CORR_HIT_MAX_EVENTS];
         size_t nids = 0;
         int64_t first = t;
+        /* An ordered chain is made of the events since its start only. */
+        if (r->type == CORR_T_TEMPORAL_ORDERED && g->ref_t[r->nrefs - 1] > from)
+            from = g->ref_t[r->nrefs - 1];
         for (size_t i = 0; i < g->nids; i++) {
             const struct ident *x = &g->ids[(g->idhead + i) % CORR_HIT_MAX_EVENTS];
             if (x->t < from)
