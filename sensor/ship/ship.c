@@ -4,9 +4,10 @@
  * and commits each one only after a 2xx. Transport errors, 5xx, 408, 429
  * and 401/403 back off exponentially with jitter (250 ms doubling to 30 s,
  * Retry-After honoured up to the cap). A batch answered with another 4xx is
- * split in halves until the offending events are isolated; each of those is
- * written to spool_dir/rejected/, counted and stepped over, so one bad event
- * neither blocks the spool nor takes its neighbours with it.
+ * binary-searched (about log2(n) requests per bad event) until the offending
+ * events stand alone; each is written to spool_dir/rejected/, counted and
+ * stepped over, so one bad event neither blocks the spool nor takes its
+ * neighbours with it.
  */
 #include "ship/ship.h"
 #include "ship/ship_private.h"
@@ -170,7 +171,9 @@ static void log_failure(struct ship *s, const struct ship_send_result *r)
 static void send_batch(struct ship *s, uint32_t n)
 {
     struct ship_batch *b = &s->b;
-    uint32_t cur = 0, win = n;
+    /* [cur, cur + win) is the window being sent; [cur, bad_hi) is known to
+     * hold an event the correlator refuses (bad_hi == n: none known). */
+    uint32_t cur = 0, win = n, bad_hi = n;
     while (cur < n && !stopping(s)) {
         uint32_t start = cur > 0 ? b->end[cur - 1] : 0;
         struct ship_send_result r;
@@ -189,7 +192,12 @@ static void send_batch(struct ship *s, uint32_t n)
             if (r.duplicates > 0)
                 atomic_fetch_add(&s->duplicates, (uint64_t)r.duplicates);
             cur += win;
-            win = n - cur;
+            if (cur < bad_hi && bad_hi < n) {
+                win = (bad_hi - cur + 1) / 2; /* binary search in what is left */
+            } else {
+                bad_hi = n;
+                win = n - cur;
+            }
         } else if (cls == SHIP_SEND_RETRY) {
             atomic_fetch_add(&s->send_errors, 1);
             log_failure(s, &r);
@@ -199,6 +207,7 @@ static void send_batch(struct ship *s, uint32_t n)
             /* Bad batch: halve it until the offending events stand alone. */
             atomic_fetch_add(&s->send_errors, 1);
             atomic_fetch_add(&s->retries, 1);
+            bad_hi = cur + win;
             win /= 2;
         } else {
             atomic_fetch_add(&s->send_errors, 1);
@@ -210,6 +219,7 @@ static void send_batch(struct ship *s, uint32_t n)
             ship_spool_commit(s->sp, b, cur + 1);
             atomic_fetch_add(&s->rejected, 1);
             cur++;
+            bad_hi = n;
             win = n - cur;
         }
     }
