@@ -161,9 +161,18 @@ void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uin
     if (p->flags & PKT_IS_FRAGMENT) {
         if (w->defrag == NULL)
             return;
+        /* defrag reports problems only through the counters: find which one
+         * moved (fragments are rare, so the copy is affordable). */
+        uint64_t before[DEC_EV_MAX];
+        memcpy(before, w->dec.events, sizeof(before));
         if (defrag_add(w->defrag, p, &w->reasm, &w->dec) != 1) {
-            if (p->event != DEC_EV_NONE)
-                worker_anomaly(w, p);
+            for (int e = 1; e < DEC_EV_MAX; e++) {
+                if (w->dec.events[e] != before[e]) {
+                    p->event = (enum dec_event)e;
+                    worker_anomaly(w, p);
+                    break;
+                }
+            }
             return;
         }
         p = &w->reasm;
