@@ -15,3 +15,8 @@ TEST_SUITES += pcap
 .PHONY: suite-pcap
 suite-pcap: $(B)/canh-sensor
 	@python3 tests/pcap/run.py --sensor $(B)/canh-sensor --corpus ../shared/corpus --out $(B)/pcap-out
+
+UNIT_TESTS += eve_writer
+UNIT_eve_writer_SRCS := tests/unit/output/test_eve_writer.c sensor/output/eve_writer.c \
+                        sensor/classify/dpi_ndpi.c common/jb.c common/log.c
+UNIT_eve_writer_LIBS := -ljansson -lndpi -lpthread
