@@ -54,6 +54,13 @@ enum dec_event {
     DEC_EV_FRAG_MEMCAP,
     DEC_EV_FRAG_TIMEOUT,
     DEC_EV_TUNNEL_UNSUPPORTED,
+    /* added after the first contract; append only, names are stable */
+    DEC_EV_NULL_TRUNC,            /* DLT_NULL/LOOP header cut */
+    DEC_EV_IPV6_EXTHDR_INVALID,   /* hop-by-hop not first, bad option TLV, two frag headers */
+    DEC_EV_ICMPV4_BAD_CSUM,
+    DEC_EV_ICMPV6_BAD_CSUM,
+    DEC_EV_FRAG_INVALID,          /* MF fragment not a multiple of 8, empty, conflicting end */
+    DEC_EV_FRAG_TOO_MANY,         /* more pieces in one datagram than DEFRAG_MAX_PIECES */
     DEC_EV_MAX
 };
 
@@ -65,6 +72,21 @@ enum dec_result { DEC_OK = 0, DEC_DROP = -1 };
 #define PKT_REASSEMBLED     0x0004u /* built by defrag from fragments */
 #define PKT_IPV4_CSUM_BAD   0x0008u
 #define PKT_L4_CSUM_BAD     0x0010u
+#define PKT_TRUNCATED       0x0020u /* IP datagram longer than the bytes captured (snaplen cut
+                                       or short frame); headers are complete, payload is not */
+#define PKT_TUNNEL          0x0040u /* network/transport fields describe the inner packet */
+
+/* p->tunnel: the encapsulation that was removed (the outer IP header is p->outer_l3). */
+enum dec_tunnel { DEC_TUN_NONE = 0, DEC_TUN_6IN4, DEC_TUN_4IN4, DEC_TUN_4IN6, DEC_TUN_6IN6,
+                  DEC_TUN_TEREDO };
+
+/* p->tcp_opts: TCP options present (and valid) on this segment */
+#define DEC_TCPOPT_MSS      0x01u
+#define DEC_TCPOPT_WSCALE   0x02u
+#define DEC_TCPOPT_SACKOK   0x04u
+#define DEC_TCPOPT_SACK     0x08u
+#define DEC_TCPOPT_TS       0x10u
+#define DEC_TCPOPT_TFO      0x20u
 
 #define PKT_MAX_VLAN 2
 
@@ -108,6 +130,22 @@ struct packet {
 
     const uint8_t *payload;
     uint32_t payload_len;
+
+    /* added after the first contract */
+    uint16_t ip_hlen;      /* IPv4 header / IPv6 header + extension headers, bytes */
+    uint32_t ip_totlen;    /* datagram length the header declares (> l3_len when PKT_TRUNCATED) */
+    uint16_t frag_hdr_off; /* IPv6 fragment: offset of the fragment header from l3 */
+    uint16_t frag_nh_off;  /* IPv6 fragment: offset from l3 of the next-header byte naming it */
+    uint8_t tcp_opts;      /* DEC_TCPOPT_* */
+    uint8_t tcp_wscale;
+    uint16_t tcp_mss;
+    uint32_t tcp_tsval, tcp_tsecr;
+    const uint8_t *tcp_sack; /* SACK blocks (pairs of big-endian u32), tcp_sack_len bytes */
+    uint8_t tcp_sack_len;
+    uint8_t tunnel;        /* enum dec_tunnel */
+    const uint8_t *outer_l3; /* outer IP header when PKT_TUNNEL */
+    uint32_t outer_l3_len;
+    uint16_t icmp_id, icmp_seq; /* echo request/reply identifier and sequence, else 0 */
 };
 
 /* Per-worker decode counters. */
@@ -115,6 +153,9 @@ struct dec_stats {
     uint64_t pkts;
     uint64_t bytes;
     uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, vlan, other;
+    /* added: truncated = PKT_TRUNCATED packets, fragments = PKT_IS_FRAGMENT,
+     * tunnels = inner packets decoded, drops = DEC_DROP results */
+    uint64_t truncated, fragments, tunnels, drops;
     uint64_t events[DEC_EV_MAX];
 };
 
@@ -132,5 +173,9 @@ enum dec_result dec_ip(struct packet *p, struct dec_stats *st, const uint8_t *da
 
 /* Stable lower_snake name of an event ("ipv4_trunc"), as in EVE. */
 const char *dec_event_name(enum dec_event ev);
+
+/* Datalinks dec_packet() accepts (LINKTYPE_RAW = 101 is accepted as well as DLT_RAW). */
+#define DEC_LINKTYPE_RAW 101
+bool dec_datalink_supported(int datalink);
 
 #endif
