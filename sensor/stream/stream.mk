@@ -25,4 +25,4 @@ $(B)/tests/pcap-stream: $(patsubst %.c,$(B)/obj/%.o,$(PCAP_STREAM_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ -lpcap -lyaml -lm
 .PHONY: suite-pcap-stream
 suite-pcap-stream: $(B)/tests/pcap-stream
-	@cd $(TOP) && tests/pcap-stream/run.sh $(B)
+	@cd $(TOP) && python3 tests/pcap-stream/run.py --bin $(B)/tests/pcap-stream --out $(B)/pcap-stream-out --corpus ../shared/corpus
