@@ -5,7 +5,9 @@
  * directions of a flow stay paired. IP, TCP, UDP and ICMPv6 checksums are
  * fixed incrementally (RFC 1624); timestamps are re-laid so that every file
  * starts 1 ms after the previous one ends, keeping each file's gaps between
- * packets (clamped to [0, 60 s]: some captures hold stray epoch-0 stamps). Linux SLL and BSD NULL inputs are
+ * packets clamped to [0, MAX_GAP] (-g, default 60 s: some captures hold stray
+ * epoch-0 stamps; the bench uses a few microseconds, i.e. a busy link where
+ * every copy's flows are active at once). Linux SLL and BSD NULL inputs are
  * rewritten as Ethernet, so the output is one DLT_EN10MB file.
  */
 #include <pcap/pcap.h>
@@ -14,12 +16,12 @@
 #include <string.h>
 
 #define REMAP_SNAP 262144
-#define REMAP_MAX_GAP_US 60000000LL
 #define REMAP_START_SEC 1795161600LL /* 2026-11-20T08:00:00Z */
 
 struct remap_ctx {
     pcap_dumper_t *dump;
     int64_t cursor_us;      /* where the next file starts */
+    int64_t max_gap_us;     /* largest gap kept between two packets */
     unsigned long long out_bytes, out_pkts, skipped;
     uint8_t frame[REMAP_SNAP + 64];
 };
@@ -194,8 +196,8 @@ static int remap_file(struct remap_ctx *c, const char *path, unsigned copy)
         prev = ts;
         if (gap < 0)
             gap = 0;
-        if (gap > REMAP_MAX_GAP_US)
-            gap = REMAP_MAX_GAP_US;
+        if (gap > c->max_gap_us)
+            gap = c->max_gap_us;
         n = to_ether(c, dlt, d, n);
         if (n == 0) {
             c->skipped++;
@@ -217,7 +219,7 @@ static int remap_file(struct remap_ctx *c, const char *path, unsigned copy)
     if (rc == -1)
         fprintf(stderr, "pcap_remap: %s: %s (kept what was read)\n", path, pcap_geterr(p));
     pcap_close(p);
-    c->cursor_us = last + 1000; /* next file 1 ms later */
+    c->cursor_us = last + (c->max_gap_us < 1000 ? c->max_gap_us : 1000);
     return 0;
 }
 
@@ -228,8 +230,14 @@ int main(int argc, char **argv)
     pcap_t *dead = NULL;
     unsigned copy;
     int rc = 1;
-    if (argc < 4) {
-        fprintf(stderr, "usage: %s OUT.pcap TARGET_MB IN.pcap...\n", argv[0]);
+    c.max_gap_us = 60000000LL;
+    if (argc > 2 && strcmp(argv[1], "-g") == 0) {
+        c.max_gap_us = strtoll(argv[2], NULL, 10);
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc < 4 || c.max_gap_us < 0) {
+        fprintf(stderr, "usage: %s [-g MAX_GAP_US] OUT.pcap TARGET_MB IN.pcap...\n", argv[0]);
         return 2;
     }
     target = strtoull(argv[2], NULL, 10) * 1000000ULL;
