@@ -1,0 +1,45 @@
+/* inc_corr: drives the Sigma engine (correlate/corr_engine.h) over events
+ * that ingest has committed and turns its hits into incidents in the store.
+ *
+ * Each call runs one transaction that applies all hits of the events and
+ * moves a watermark (the last correlated event row); at start-up
+ * inc_corr_replay() correlates rows committed after the watermark, so a
+ * crash between the event commit and the incident commit loses nothing.
+ * Also keeps the receipt-to-incident delays for /api/v1/metrics.
+ * One owner: the loop thread.
+ */
+#ifndef CANH_INC_CORR_H
+#define CANH_INC_CORR_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+struct inc_corr;
+
+/* rules_dir: Sigma rules (a missing directory is logged and leaves the
+ * engine without rules). *nerrors gets the rule files that did not load. */
+struct inc_corr *inc_corr_new(struct db *d, const char *rules_dir, int *nerrors);
+void inc_corr_free(struct inc_corr *c);
+size_t inc_corr_rule_count(const struct inc_corr *c);
+
+/* Correlate n committed events (borrowed) whose rows are rowids, received
+ * at received_us. Returns the number of hits applied, or <0 when the
+ * incident transaction failed (the watermark then stays behind and the
+ * events are correlated again at the next start). */
+int inc_corr_feed(struct inc_corr *c, json_t *const *events, const int64_t *rowids, size_t n,
+                  int64_t received_us);
+
+/* Correlate everything stored after the watermark. Returns events fed. */
+int inc_corr_replay(struct inc_corr *c);
+
+struct inc_corr_stats {
+    uint64_t events, hits, opened, appended, failures;
+    size_t delay_samples;
+    int64_t delay_p50_us, delay_p99_us, delay_max_us; /* receipt -> incident commit */
+};
+void inc_corr_get_stats(struct inc_corr *c, struct inc_corr_stats *s);
+
+#endif

@@ -1,0 +1,318 @@
+/* ing_eve: gunzip (bounded), split NDJSON lines, parse each with jansson
+ * and check the canh identity fields. A batch is all or nothing: the first
+ * bad line rejects it, so the store never sees half a batch.
+ */
+#include "ingest/ing_eve.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+struct ing_batch {
+    char *decoded;         /* owned gunzip output, or NULL when body was plain */
+    struct ing_event *ev;
+    size_t n, cap;
+};
+
+static void ing_err(struct ing_error *err, int status, int line, const char *fmt, const char *a)
+{
+    err->status = status;
+    err->line = line;
+    snprintf(err->msg, sizeof err->msg, fmt, a ? a : "");
+}
+
+/* Inflate a gzip stream (several members allowed) into a new buffer of at
+ * most max bytes. 0, or fills err (400 corrupt/truncated, 413 too big). */
+static int ing_gunzip(const char *in, size_t len, size_t max, char **out, size_t *outlen,
+                      struct ing_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        ing_err(err, 500, 0, "gzip: cannot initialise zlib%s", NULL);
+        return -1;
+    }
+    size_t cap = len * 4 + 4096;
+    if (cap > max + 1)
+        cap = max + 1;
+    char *buf = malloc(cap);
+    int ret = -1, zr = Z_OK;
+    size_t used = 0;
+    if (!buf) {
+        ing_err(err, 500, 0, "out of memory%s", NULL);
+        goto out;
+    }
+    z.next_in = (unsigned char *)(uintptr_t)in;
+    z.avail_in = (uInt)len;
+    for (;;) {
+        if (used == cap) {
+            if (cap > max) {
+                err->status = 413;
+                snprintf(err->msg, sizeof err->msg,
+                         "batch larger than %zu bytes after gunzip", max);
+                goto out;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                ing_err(err, 500, 0, "out of memory%s", NULL);
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        z.next_out = (unsigned char *)buf + used;
+        z.avail_out = (uInt)(cap - used);
+        zr = inflate(&z, Z_NO_FLUSH);
+        used = cap - z.avail_out;
+        if (zr == Z_STREAM_END) {
+            if (z.avail_in == 0)
+                break;
+            /* Another gzip member follows (concatenated streams). */
+            if (inflateReset(&z) != Z_OK) {
+                ing_err(err, 400, 0, "gzip: corrupt stream%s", NULL);
+                goto out;
+            }
+            continue;
+        }
+        if (zr == Z_OK)
+            continue;
+        if (zr == Z_BUF_ERROR && z.avail_in == 0) {
+            ing_err(err, 400, 0, "gzip: truncated stream%s", NULL);
+            goto out;
+        }
+        if (zr == Z_BUF_ERROR && z.avail_out == 0)
+            continue;
+        ing_err(err, 400, 0, "gzip: corrupt stream: %s", z.msg ? z.msg : "inflate failed");
+        goto out;
+    }
+    if (used > max) {
+        snprintf(err->msg, sizeof err->msg, "batch larger than %zu bytes after gunzip", max);
+        err->status = 413;
+        err->line = 0;
+        goto out;
+    }
+    *out = buf;
+    *outlen = used;
+    buf = NULL;
+    ret = 0;
+out:
+    inflateEnd(&z);
+    free(buf);
+    return ret;
+}
+
+int64_t ing_eve_time(const char *s)
+{
+    if (!s)
+        return 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6 || n < 19)
+        return 0;
+    const char *p = s + n;
+    int64_t frac = 0;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; isdigit((unsigned char)*p); p++, digits++)
+            if (digits < 6)
+                frac = frac * 10 + (*p - '0');
+        for (; digits < 6; digits++)
+            frac *= 10;
+    }
+    int off = 0;
+    if (*p == '+' || *p == '-') {
+        int hh = 0, mm = 0;
+        int sign = *p == '-' ? -1 : 1;
+        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 && sscanf(p + 1, "%2d%2d", &hh, &mm) != 2)
+            return 0;
+        off = sign * (hh * 3600 + mm * 60);
+    } else if (*p != 'Z' && *p != 'z' && *p != '\0') {
+        return 0;
+    }
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    return ((int64_t)t - off) * 1000000 + frac;
+}
+
+static const char *ing_str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+void ing_eve_columns(json_t *ev, struct db_event_in *in)
+{
+    in->ts_us = ing_eve_time(ing_str(ev, "timestamp"));
+    in->event_type = ing_str(ev, "event_type");
+    in->src_ip = ing_str(ev, "src_ip");
+    in->dest_ip = ing_str(ev, "dest_ip");
+    json_t *flow = json_object_get(ev, "flow_id");
+    in->flow_id = json_is_integer(flow) ? json_integer_value(flow) : 0;
+    in->sig_id = -1;
+    in->severity = -1;
+    json_t *alert = json_object_get(ev, "alert");
+    if (json_is_object(alert)) {
+        json_t *v = json_object_get(alert, "signature_id");
+        if (json_is_integer(v))
+            in->sig_id = json_integer_value(v);
+        v = json_object_get(alert, "severity");
+        if (json_is_integer(v))
+            in->severity = (int)json_integer_value(v);
+    }
+}
+
+/* Check one parsed line and fill ev. 0 or fills err. */
+static int ing_check(json_t *j, int line, const char *sensor, struct ing_event *ev,
+                     struct ing_error *err)
+{
+    if (!json_is_object(j)) {
+        ing_err(err, 400, line, "not a JSON object%s", NULL);
+        return -1;
+    }
+    json_t *canh = json_object_get(j, "canh");
+    const char *id = ing_str(canh, "id"), *snd = ing_str(canh, "sensor");
+    json_t *seq = json_object_get(canh, "seq");
+    if (!json_is_object(canh) || !id || !snd || !json_is_integer(seq)) {
+        ing_err(err, 400, line, "missing canh.id, canh.sensor or canh.seq%s", NULL);
+        return -1;
+    }
+    if (sensor && strcmp(snd, sensor) != 0) {
+        ing_err(err, 403, line, "canh.sensor \"%s\" is not the sensor of this token", snd);
+        return -1;
+    }
+    json_int_t sq = json_integer_value(seq);
+    char want[160];
+    int wn = snprintf(want, sizeof want, "%s:%" JSON_INTEGER_FORMAT, snd, sq);
+    if (sq < 0 || wn <= 0 || (size_t)wn >= sizeof want || strcmp(want, id) != 0) {
+        ing_err(err, 400, line, "canh.id \"%s\" is not \"<canh.sensor>:<canh.seq>\"", id);
+        return -1;
+    }
+    memset(ev, 0, sizeof *ev);
+    ev->json = j;
+    ev->in.canh_id = id;
+    ev->in.sensor = snd;
+    ev->in.seq = sq;
+    ing_eve_columns(j, &ev->in);
+    return 0;
+}
+
+static int ing_push(struct ing_batch *b, const struct ing_event *ev)
+{
+    if (b->n == b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 64;
+        struct ing_event *nv = realloc(b->ev, ncap * sizeof *nv);
+        if (!nv)
+            return -1;
+        b->ev = nv;
+        b->cap = ncap;
+    }
+    b->ev[b->n++] = *ev;
+    return 0;
+}
+
+struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const char *sensor,
+                                const struct ing_limits *lim, struct ing_error *err)
+{
+    struct ing_batch *b = calloc(1, sizeof *b);
+    memset(err, 0, sizeof *err);
+    if (!b) {
+        ing_err(err, 500, 0, "out of memory%s", NULL);
+        return NULL;
+    }
+    const char *text = body;
+    size_t tlen = len;
+    if (gzip) {
+        if (ing_gunzip(body, len, lim->max_decoded, &b->decoded, &tlen, err) != 0)
+            goto fail;
+        text = b->decoded;
+    } else if (len > lim->max_decoded) {
+        snprintf(err->msg, sizeof err->msg, "batch larger than %zu bytes", lim->max_decoded);
+        err->status = 413;
+        goto fail;
+    }
+    int line = 0;
+    for (size_t pos = 0; pos < tlen;) {
+        const char *start = text + pos;
+        const char *nl = memchr(start, '\n', tlen - pos);
+        size_t n = nl ? (size_t)(nl - start) : tlen - pos;
+        pos += n + (nl ? 1 : 0);
+        line++;
+        if (n > lim->max_line) {
+            snprintf(err->msg, sizeof err->msg, "line longer than %zu bytes", lim->max_line);
+            err->status = 413;
+            err->line = line;
+            goto fail;
+        }
+        while (n > 0 && isspace((unsigned char)start[n - 1]))
+            n--;
+        size_t lead = 0;
+        while (lead < n && isspace((unsigned char)start[lead]))
+            lead++;
+        if (lead == n)
+            continue; /* blank line */
+        if (b->n >= lim->max_events) {
+            snprintf(err->msg, sizeof err->msg, "more than %zu events in one batch",
+                     lim->max_events);
+            err->status = 413;
+            err->line = line;
+            goto fail;
+        }
+        json_error_t jerr;
+        json_t *j = json_loadb(start + lead, n - lead, 0, &jerr);
+        if (!j) {
+            ing_err(err, 400, line, "invalid JSON: %s", jerr.text);
+            goto fail;
+        }
+        struct ing_event ev;
+        if (ing_check(j, line, sensor, &ev, err) != 0) {
+            json_decref(j);
+            goto fail;
+        }
+        ev.in.raw = start + lead;
+        ev.in.raw_len = n - lead;
+        if (ing_push(b, &ev) != 0) {
+            json_decref(j);
+            ing_err(err, 500, line, "out of memory%s", NULL);
+            goto fail;
+        }
+    }
+    if (b->n == 0) {
+        ing_err(err, 400, 0, "empty batch: no events%s", NULL);
+        goto fail;
+    }
+    return b;
+fail:
+    ing_batch_free(b);
+    return NULL;
+}
+
+size_t ing_batch_count(const struct ing_batch *b)
+{
+    return b ? b->n : 0;
+}
+
+const struct ing_event *ing_batch_get(const struct ing_batch *b, size_t i)
+{
+    return i < b->n ? &b->ev[i] : NULL;
+}
+
+void ing_batch_free(struct ing_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        json_decref(b->ev[i].json);
+    free(b->ev);
+    free(b->decoded);
+    free(b);
+}

@@ -1,0 +1,126 @@
+/* ing_events: validate the whole batch (ing_eve), store it in one
+ * transaction (INSERT OR IGNORE on canh.id), update the sensor's health,
+ * COMMIT, answer, and only then correlate the events that were new.
+ */
+#include "ingest/ing_events.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "store/db_event.h"
+
+/* Absolute counters of a `stats` event (Suricata's names). */
+static void ing_events_stats(struct db *d, const struct ing_event *ev)
+{
+    json_t *stats = json_object_get(ev->json, "stats");
+    json_t *cap = json_object_get(stats, "capture");
+    json_t *pk = json_object_get(cap, "kernel_packets");
+    if (!json_is_integer(pk))
+        pk = json_object_get(json_object_get(stats, "decoder"), "pkts");
+    json_t *dr = json_object_get(cap, "kernel_drops");
+    if (!json_is_integer(pk))
+        return;
+    char *raw = json_dumps(stats, JSON_COMPACT);
+    db_event_sensor_stats(d, ev->in.sensor, ev->in.ts_us, json_integer_value(pk),
+                          json_is_integer(dr) ? json_integer_value(dr) : 0, raw);
+    free(raw);
+}
+
+static int ing_events_media_ok(struct ing_req *r, int *gzip)
+{
+    const char *ct = ing_http_header(r, "Content-Type");
+    if (ct && strncasecmp(ct, "application/x-ndjson", 20) != 0 &&
+        strncasecmp(ct, "application/json", 16) != 0 &&
+        strncasecmp(ct, "application/jsonl", 17) != 0 && strncasecmp(ct, "text/plain", 10) != 0) {
+        ing_http_error(r, 415, "Content-Type must be application/x-ndjson", 0);
+        return 0;
+    }
+    const char *ce = ing_http_header(r, "Content-Encoding");
+    *gzip = 0;
+    if (ce && strcasecmp(ce, "gzip") == 0) {
+        *gzip = 1;
+    } else if (ce && strcasecmp(ce, "identity") != 0) {
+        ing_http_error(r, 415, "Content-Encoding must be gzip or identity", 0);
+        return 0;
+    }
+    return 1;
+}
+
+void ing_events_handle(struct ing_req *r, void *arg)
+{
+    struct ing_events *ie = arg;
+    struct ing_batch *b = NULL;
+    json_t **fresh = NULL;
+    int64_t *rows = NULL;
+    int gzip = 0;
+    ie->st.batches++;
+    if (!ing_events_media_ok(r, &gzip)) {
+        ie->st.rejected++;
+        return;
+    }
+    size_t len = 0;
+    const char *body = ing_http_body(r, &len);
+    struct ing_error err;
+    b = ing_eve_parse(body, len, gzip, r->who.name, &ie->lim, &err);
+    if (!b) {
+        ie->st.rejected++;
+        log_notice("ingest", "sensor %s req %llu %s: batch rejected: %d %s (line %d)",
+                   r->who.name, (unsigned long long)r->req_id, r->peer, err.status, err.msg,
+                   err.line);
+        ing_http_error(r, err.status, err.msg, err.line);
+        goto out;
+    }
+    size_t n = ing_batch_count(b), nnew = 0;
+    fresh = malloc(n * sizeof *fresh);
+    rows = malloc(n * sizeof *rows);
+    if (!fresh || !rows) {
+        ie->st.failed++;
+        ing_http_error(r, 503, "out of memory; retry later", 0);
+        goto out;
+    }
+    int64_t now = db_now_us(), max_seq = -1;
+    if (db_begin(ie->db) != 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const struct ing_event *ev = ing_batch_get(b, i);
+        int64_t rowid = 0;
+        int rc = db_event_insert(ie->db, &ev->in, now, &rowid);
+        if (rc < 0)
+            goto fail_tx;
+        if (ev->in.seq > max_seq)
+            max_seq = ev->in.seq;
+        if (rc == 1) {
+            fresh[nnew] = ev->json;
+            rows[nnew] = rowid;
+            nnew++;
+            if (ev->in.event_type && strcmp(ev->in.event_type, "stats") == 0)
+                ing_events_stats(ie->db, ev);
+        }
+    }
+    if (db_event_sensor_seen(ie->db, r->who.name, now, max_seq, (int64_t)nnew) != 0)
+        goto fail_tx;
+    if (db_commit(ie->db) != 0)
+        goto fail;
+    ie->st.accepted += nnew;
+    ie->st.duplicates += n - nnew;
+    log_debug("ingest", "sensor %s req %llu: %zu events, %zu new", r->who.name,
+              (unsigned long long)r->req_id, n, nnew);
+    ing_http_reply(r, 200, json_pack("{s:I, s:I}", "accepted", (json_int_t)nnew,
+                                     "duplicates", (json_int_t)(n - nnew)));
+    /* Correlation runs after the answer: the events are durable already
+     * and a crash here is covered by inc_corr_replay() at the next start. */
+    if (ie->corr && nnew)
+        inc_corr_feed(ie->corr, fresh, rows, nnew, r->received_us);
+    goto out;
+fail_tx:
+    db_rollback(ie->db);
+fail:
+    ie->st.failed++;
+    ing_http_error(r, 503, "store failed; nothing was stored, retry later", 0);
+out:
+    free(fresh);
+    free(rows);
+    ing_batch_free(b);
+}

@@ -1,0 +1,112 @@
+/* db_migrations: the schema as numbered migrations. Migration N brings the
+ * file from version N-1 to N inside one transaction; schema_version holds
+ * the number applied. Never edit a released migration: append a new one
+ * (the portal's suppressions and the TAXII reporting state come that way).
+ */
+#include "store/db_migrations.h"
+
+#include <stddef.h>
+
+static const char *const db_migrations[] = {
+    /* 1: events, sensors, users, tokens, incidents and their parts, audit. */
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  canh_id TEXT NOT NULL UNIQUE,"          /* sensor:seq, the dedupe key */
+    "  sensor TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  ts_us INTEGER,"                          /* event time (EVE timestamp) */
+    "  received_us INTEGER NOT NULL,"           /* wall time of the commit */
+    "  event_type TEXT,"
+    "  src_ip TEXT, dest_ip TEXT,"
+    "  sig_id INTEGER, severity INTEGER, flow_id INTEGER,"
+    "  raw TEXT NOT NULL);"                     /* the EVE line as received */
+    "CREATE INDEX events_ts ON events(ts_us);"
+    "CREATE INDEX events_received ON events(received_us);"
+    "CREATE INDEX events_src ON events(src_ip);"
+    "CREATE INDEX events_dest ON events(dest_ip);"
+    "CREATE INDEX events_sig ON events(sig_id) WHERE sig_id IS NOT NULL;"
+    "CREATE INDEX events_flow ON events(flow_id) WHERE flow_id IS NOT NULL;"
+    "CREATE TABLE sensors ("
+    "  name TEXT PRIMARY KEY,"
+    "  created_us INTEGER NOT NULL,"
+    "  last_seen_us INTEGER,"
+    "  last_seq INTEGER,"
+    "  events INTEGER NOT NULL DEFAULT 0,"
+    "  stats_us INTEGER,"                       /* event time of the last stats */
+    "  packets INTEGER, drops INTEGER,"
+    "  pkts_per_s REAL,"
+    "  last_stats TEXT);"
+    "CREATE TABLE users ("
+    "  name TEXT PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role IN ('viewer','analyst','responder','admin')),"
+    "  created_us INTEGER NOT NULL);"
+    "CREATE TABLE tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE,"              /* SHA-256 of the token */
+    "  kind TEXT NOT NULL CHECK (kind IN ('sensor','user')),"
+    "  owner TEXT NOT NULL,"                    /* sensor name or user name */
+    "  scope TEXT NOT NULL,"                    /* 'ingest' or the user's role */
+    "  created_us INTEGER NOT NULL,"
+    "  revoked_us INTEGER);"
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  rule_id TEXT NOT NULL,"
+    "  group_key TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  description TEXT,"
+    "  severity INTEGER NOT NULL,"              /* 1 critical/high .. 4 low */
+    "  level TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN"
+    "    ('new','acknowledged','investigating','resolved','false_positive')),"
+    "  assignee TEXT,"
+    "  disposition TEXT,"
+    "  first_us INTEGER NOT NULL, last_us INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL,"
+    "  event_count INTEGER NOT NULL DEFAULT 0,"
+    "  hits INTEGER NOT NULL DEFAULT 1,"
+    "  group_fields TEXT, matched TEXT, tags TEXT);"
+    "CREATE INDEX incidents_open ON incidents(rule_id, group_key)"
+    "  WHERE status IN ('new','acknowledged','investigating');"
+    "CREATE INDEX incidents_last ON incidents(last_us);"
+    "CREATE TABLE incident_events ("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+    "  canh_id TEXT NOT NULL,"
+    "  PRIMARY KEY (incident_id, canh_id)) WITHOUT ROWID;"
+    "CREATE TABLE incident_sensors ("
+    "  incident_id INTEGER NOT NULL, sensor TEXT NOT NULL,"
+    "  PRIMARY KEY (incident_id, sensor)) WITHOUT ROWID;"
+    "CREATE TABLE incident_entities ("
+    "  incident_id INTEGER NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('src','dest')),"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (incident_id, role, value)) WITHOUT ROWID;"
+    "CREATE INDEX incident_entities_value ON incident_entities(value);"
+    "CREATE TABLE incident_tags ("
+    "  incident_id INTEGER NOT NULL, tag TEXT NOT NULL,"
+    "  PRIMARY KEY (incident_id, tag)) WITHOUT ROWID;"
+    "CREATE TABLE comments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+    "  author TEXT NOT NULL, body TEXT NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at_us INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"                    /* user name or 'system' */
+    "  action TEXT NOT NULL,"
+    "  incident_id INTEGER,"
+    "  detail TEXT);"                           /* JSON object */
+    "CREATE INDEX audit_incident ON audit(incident_id);"
+    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER);",
+};
+
+int db_migrations_count(void)
+{
+    return (int)(sizeof db_migrations / sizeof db_migrations[0]);
+}
+
+const char *db_migrations_get(int version)
+{
+    if (version < 1 || version > db_migrations_count())
+        return NULL;
+    return db_migrations[version - 1];
+}

@@ -1,0 +1,31 @@
+/* db_private.h: what the store's files share and nobody else sees: the
+ * struct db and its prepared-statement cache. */
+#ifndef CANH_DB_PRIVATE_H
+#define CANH_DB_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store/db.h"
+
+#define DB_STMT_CACHE 64
+
+struct db {
+    sqlite3 *h;
+    char *path;
+    int in_tx;
+    struct {
+        const char *sql; /* static string: the pointer is the key */
+        sqlite3_stmt *st;
+    } cache[DB_STMT_CACHE];
+    int ncache;
+};
+
+/* A prepared statement for a static SQL string, reset and with its bindings
+ * cleared; cached for the life of the db. NULL on error (logged). */
+sqlite3_stmt *db_stmt(struct db *d, const char *sql);
+/* Run SQL without results; 0 or DB_ERR_IO (logged with what). */
+int db_exec(struct db *d, const char *sql, const char *what);
+/* Bind a text or NULL when s is NULL. */
+void db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+
+#endif
