@@ -2,12 +2,12 @@
  *
  * The shipper reads fsynced batches from the spool, posts them (ship_send)
  * and commits each one only after a 2xx. Transport errors, 5xx, 408, 429
- * and 401/403 back off exponentially with jitter (250 ms doubling to 30 s,
- * Retry-After honoured up to the cap). A batch answered with another 4xx is
- * binary-searched (about log2(n) requests per bad event) until the offending
- * events stand alone; each is written to spool_dir/rejected/, counted and
- * stepped over, so one bad event neither blocks the spool nor takes its
- * neighbours with it.
+ * and configuration errors (401/403/404/415) back off exponentially with
+ * jitter (250 ms doubling to 30 s, Retry-After honoured up to the cap). A
+ * batch answered 400, 413 or 422 is binary-searched (about log2(n) requests
+ * per bad event) until the offending events stand alone; each is written to
+ * spool_dir/rejected/, counted and stepped over, so one bad event neither
+ * blocks the spool nor takes its neighbours with it.
  */
 #include "ship/ship.h"
 #include "ship/ship_private.h"
@@ -157,6 +157,11 @@ static void log_failure(struct ship *s, const struct ship_send_result *r)
     if (r->status == 401 || r->status == 403)
         log_error(MOD, "%s: HTTP %ld: the correlator refuses this sensor's token (check "
                   "outputs.correlator.token); events stay spooled: %.200s",
+                  ship_send_url(s->sd), r->status, r->detail);
+    else if (r->status == 404 || r->status == 405 || r->status == 415 ||
+             (r->status >= 300 && r->status < 400))
+        log_error(MOD, "%s: HTTP %ld: not the correlator's events endpoint (check "
+                  "outputs.correlator.url); events stay spooled: %.200s",
                   ship_send_url(s->sd), r->status, r->detail);
     else if (r->status != 0)
         log_warning(MOD, "%s: HTTP %ld, will retry (failure %u): %.200s", ship_send_url(s->sd),

@@ -76,8 +76,8 @@ void ship_batch_fini(struct ship_batch *b);
 
 enum ship_send_class {
     SHIP_SEND_OK = 0,    /* 2xx: the correlator committed the batch */
-    SHIP_SEND_RETRY,     /* connection error, timeout, 5xx, 408, 429, 401/403: try again later */
-    SHIP_SEND_BAD,       /* other 4xx: this batch will never be accepted as it is */
+    SHIP_SEND_RETRY,     /* transport error, 5xx, 408, 429, 3xx, 401/403/404/415: later */
+    SHIP_SEND_BAD,       /* 400, 413, 422: this batch will never be accepted as it is */
 };
 
 struct ship_send_result {

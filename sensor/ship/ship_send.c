@@ -4,7 +4,8 @@
  * thread, kept alive between batches. TLS verification is on unless the
  * config turns it off; the CA file replaces the system store when given.
  * The answer is classified for the retry policy in ship.c: 2xx committed,
- * 5xx/408/429/401/403/transport errors retry, any other 4xx is a bad batch.
+ * 400/413/422 a bad batch, anything else (transport errors, 5xx, 408, 429,
+ * and configuration mistakes such as 401/403/404/415) is retried.
  */
 #include "ship/ship_private.h"
 #include "ship/ship.h"
@@ -242,9 +243,11 @@ enum ship_send_class ship_send_post(struct ship_send *sd, const char *body, size
                         "duplicates", sd->url, nlines, res->accepted, res->duplicates);
         return SHIP_SEND_OK;
     }
-    /* 401/403: a wrong token is a configuration problem, not bad events:
-     * keep them and retry (logged by the caller) rather than reject them. */
-    if (st >= 400 && st < 500 && st != 408 && st != 429 && st != 401 && st != 403)
+    /* Only answers about the events themselves make a batch bad. 401/403
+     * (token), 404/405 (URL), 415 (encoding) and 3xx are configuration or
+     * version problems that would otherwise move every event to rejected/:
+     * keep the events and retry, logged, until the operator fixes it. */
+    if (st == 400 || st == 413 || st == 422)
         return SHIP_SEND_BAD;
-    return SHIP_SEND_RETRY; /* 5xx, 3xx (a misconfigured URL) and the above */
+    return SHIP_SEND_RETRY;
 }

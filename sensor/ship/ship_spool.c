@@ -620,15 +620,18 @@ static void *writer_main(void *arg)
 
 int ship_spool_start_writer(struct ship_spool *sp, uint32_t flush_ms)
 {
+    int rc = 0;
+    pthread_mutex_lock(&sp->amu);
     sp->flush_ms = flush_ms > 0 ? flush_ms : 1;
     sp->wstop = false;
     sp->wrunning = true;
     if (pthread_create(&sp->wthr, NULL, writer_main, sp) != 0) {
         sp->wrunning = false;
         log_error(MOD, "cannot start the spool writer thread");
-        return SHIP_ERR_NOMEM;
+        rc = SHIP_ERR_NOMEM;
     }
-    return 0;
+    pthread_mutex_unlock(&sp->amu);
+    return rc;
 }
 
 void ship_spool_stop_writer(struct ship_spool *sp)

@@ -180,6 +180,21 @@ def t_wrong_token_keeps_events():
     check(set(srv.stored) == ids(0, 20) and st["shipped"] == 20, "after the fix: %s" % st)
 
 
+def t_wrong_url_keeps_events():
+    srv = FakeCorrelator()
+    port = srv.start()
+    spool = workdir("url")
+    try:
+        st = drive("http://127.0.0.1:%d/api/v2/nope" % port, spool, "--count", 5,
+                   "--drain", 800)
+        check(st["shipped"] == 0 and st["rejected"] == 0 and st["send_errors"] > 0,
+              "a 404 must keep events spooled: %s" % st)
+        st = drive("http://127.0.0.1:%d/" % port, spool, "--count", 0)
+    finally:
+        srv.stop()
+    check(set(srv.stored) == ids(0, 5) and st["shipped"] == 5, "after the fix: %s" % st)
+
+
 def t_bound_drops_flow_first_then_restart_resumes():
     port = free_port()  # nothing listens: the correlator is down
     url = "http://127.0.0.1:%d" % port
@@ -263,7 +278,7 @@ def t_tls_verification():
 
 
 CASES = [t_exact_delivery, t_outage_no_loss, t_backoff_with_jitter, t_retry_after_honoured,
-         t_bad_event_isolated_and_rejected, t_wrong_token_keeps_events,
+         t_bad_event_isolated_and_rejected, t_wrong_token_keeps_events, t_wrong_url_keeps_events,
          t_bound_drops_flow_first_then_restart_resumes, t_kill9_mid_run_then_restart,
          t_tls_verification]
 
