@@ -1,12 +1,13 @@
 # sensor/ship: durable spool + shipper to the correlator (outputs.correlator).
-SHIP_SRCS := sensor/ship/ship.c sensor/ship/ship_spool.c sensor/ship/ship_send.c \
-             sensor/ship/ship_cfg.c
+SHIP_SRCS := sensor/ship/ship.c sensor/ship/ship_spool.c sensor/ship/ship_spool_read.c \
+             sensor/ship/ship_send.c sensor/ship/ship_cfg.c
 SHIP_LIBS := -lcurl -ljansson -lz
 SENSOR_SRCS += $(SHIP_SRCS)
 
 # Unit tests: the spool on a temporary directory; the config section.
 UNIT_TESTS += ship_spool ship_cfg
-UNIT_ship_spool_SRCS := tests/unit/ship/test_ship_spool.c sensor/ship/ship_spool.c common/log.c
+UNIT_ship_spool_SRCS := tests/unit/ship/test_ship_spool.c sensor/ship/ship_spool.c \
+                        sensor/ship/ship_spool_read.c common/log.c
 UNIT_ship_cfg_SRCS   := tests/unit/ship/test_ship_cfg.c sensor/ship/ship_cfg.c common/cfg.c common/log.c
 UNIT_ship_cfg_LIBS   := -lyaml
 

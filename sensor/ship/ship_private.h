@@ -8,10 +8,12 @@
 #ifndef CANH_SHIP_PRIVATE_H
 #define CANH_SHIP_PRIVATE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* ---- spool ------------------------------------------------------------- */
 
@@ -71,6 +73,64 @@ void ship_spool_get_stats(struct ship_spool *sp, struct ship_spool_stats *st);
 
 int ship_batch_init(struct ship_batch *b, size_t cap, uint32_t max_lines);
 void ship_batch_fini(struct ship_batch *b);
+
+/* Spool internals, for ship_spool.c (open, recovery, append, group commit)
+ * and ship_spool_read.c (read, commit, reject) only. */
+struct ship_spool_buf {
+    char *data;
+    size_t len;
+    uint64_t nflow, nalert; /* lines in it, to count them by class if lost */
+};
+
+struct ship_spool {
+    char *dir;
+    int dirfd;
+    uint64_t max_bytes, seg_max;
+    size_t buf_cap, max_line;
+
+    /* append side, under amu */
+    pthread_mutex_t amu;
+    pthread_cond_t space_cv;  /* a buffer was swapped out */
+    pthread_cond_t wcv;       /* wakes the writer early */
+    struct ship_spool_buf buf[2];
+    int act;
+    uint64_t bytes_in;        /* accepted since open, including the recovered backlog */
+    bool wrunning, wstop;
+    uint32_t flush_ms;
+    pthread_t wthr;
+
+    atomic_uint_fast64_t bytes_out; /* acknowledged, rejected or skipped as corrupt */
+    atomic_uint_fast64_t appended, dropped_flow, dropped_other, corrupt, fsyncs;
+
+    /* write side, under iomu */
+    pthread_mutex_t iomu;
+    int wfd;
+    uint64_t wseg, woff;
+    size_t rot_done, flush_pos; /* of the buffer being written: made durable by
+                                   a rotation, written so far */
+
+    /* durable end, under pmu */
+    pthread_mutex_t pmu;
+    pthread_cond_t dcv;
+    uint64_t dseg, doff;
+    bool kicked;
+
+    /* read side: the shipper thread only */
+    int rfd;
+    uint64_t rseg, roff;
+    uint64_t cseg, coff;      /* committed */
+    uint64_t rej_bytes;       /* in rejected/ */
+    uint64_t corrupt_logged;
+};
+
+void ship_spool_seg_name(char *out, size_t n, uint64_t seg);
+int ship_spool_open_seg(struct ship_spool *sp, uint64_t seg, int flags);
+int ship_spool_seg_size(struct ship_spool *sp, uint64_t seg, uint64_t *size);
+int ship_spool_write_all(int fd, const char *p, size_t len);
+/* "segment offset" to `committed`: tmp file, fsync, rename, fsync dir. */
+int ship_spool_committed_write(struct ship_spool *sp, uint64_t seg, uint64_t off);
+/* CLOCK_MONOTONIC deadline ms from now, for condition waits. */
+void ship_spool_deadline(struct timespec *ts, uint32_t ms);
 
 /* ---- send -------------------------------------------------------------- */
 

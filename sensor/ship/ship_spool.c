@@ -4,10 +4,9 @@
  * a writer thread swaps buffers every flush_ms and writes + fsyncs the full
  * one to the current segment (NNNNNNNN.ndjson, rotated at seg_max on line
  * boundaries): group commit. Only fsynced bytes are visible to the reader.
- * The shipper thread reads batches from the committed offset and, once the
- * correlator holds them, writes "segment offset" to `committed` (tmp file,
- * fsync, rename, fsync dir) and unlinks segments left behind. Recovery cuts a
- * torn last line, and reading skips lines that are not {...} (both counted).
+ * The shipper's side (read, commit, reject) is in ship_spool_read.c.
+ * Recovery resumes at the committed offset and cuts a torn last line left by
+ * a crash (counted as corrupt).
  */
 #include "ship/ship_private.h"
 #include "ship/ship.h"
@@ -34,55 +33,9 @@
  * drops the event: a bound on the stall a slow disk can put on a worker. */
 #define SPOOL_FULL_WAIT_MS 100
 
-struct spool_buf {
-    char *data;
-    size_t len;
-    uint64_t nflow, nalert; /* lines in it, to count them by class if lost */
-};
-
-struct ship_spool {
-    char *dir;
-    int dirfd;
-    uint64_t max_bytes, seg_max;
-    size_t buf_cap, max_line;
-
-    /* append side, under amu */
-    pthread_mutex_t amu;
-    pthread_cond_t space_cv;  /* a buffer was swapped out */
-    pthread_cond_t wcv;       /* wakes the writer early */
-    struct spool_buf buf[2];
-    int act;
-    uint64_t bytes_in;        /* accepted since open, including the recovered backlog */
-    bool wrunning, wstop;
-    uint32_t flush_ms;
-    pthread_t wthr;
-
-    atomic_uint_fast64_t bytes_out; /* acknowledged, rejected or skipped as corrupt */
-    atomic_uint_fast64_t appended, dropped_flow, dropped_other, corrupt, fsyncs;
-
-    /* write side, under iomu */
-    pthread_mutex_t iomu;
-    int wfd;
-    uint64_t wseg, woff;
-    size_t rot_done, flush_pos; /* of the buffer being written: made durable by a rotation, written */
-
-    /* durable end, under pmu */
-    pthread_mutex_t pmu;
-    pthread_cond_t dcv;
-    uint64_t dseg, doff;
-    bool kicked;
-
-    /* read side: the shipper thread only */
-    int rfd;
-    uint64_t rseg, roff;
-    uint64_t cseg, coff;      /* committed */
-    uint64_t rej_bytes;       /* in rejected/ */
-    uint64_t corrupt_logged;
-};
-
 /* ---- small file helpers ------------------------------------------------ */
 
-static void seg_name(char *out, size_t n, uint64_t seg)
+void ship_spool_seg_name(char *out, size_t n, uint64_t seg)
 {
     snprintf(out, n, "%08" PRIu64 ".ndjson", seg);
 }
@@ -100,7 +53,7 @@ static int parse_seg_name(const char *name, uint64_t *seg)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int ship_spool_write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
         ssize_t w = write(fd, p, len);
@@ -134,14 +87,14 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
-static int open_seg(struct ship_spool *sp, uint64_t seg, int flags)
+int ship_spool_open_seg(struct ship_spool *sp, uint64_t seg, int flags)
 {
     char name[64];
-    seg_name(name, sizeof(name), seg);
+    ship_spool_seg_name(name, sizeof(name), seg);
     return openat(sp->dirfd, name, flags | O_CLOEXEC, 0600);
 }
 
-static void abs_deadline(struct timespec *ts, uint32_t ms)
+void ship_spool_deadline(struct timespec *ts, uint32_t ms)
 {
     clock_gettime(CLOCK_MONOTONIC, ts);
     ts->tv_sec += ms / 1000;
@@ -163,7 +116,7 @@ static void cond_init_mono(pthread_cond_t *cv)
 
 /* ---- committed offset ---------------------------------------------------- */
 
-static int committed_write(struct ship_spool *sp, uint64_t seg, uint64_t off)
+int ship_spool_committed_write(struct ship_spool *sp, uint64_t seg, uint64_t off)
 {
     char line[64];
     int n = snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 "\n", seg, off);
@@ -171,7 +124,7 @@ static int committed_write(struct ship_spool *sp, uint64_t seg, uint64_t off)
     int fd = openat(sp->dirfd, SPOOL_COMMITTED_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         goto out;
-    if (write_all(fd, line, (size_t)n) != 0 || fsync(fd) != 0)
+    if (ship_spool_write_all(fd, line, (size_t)n) != 0 || fsync(fd) != 0)
         goto out;
     if (renameat(sp->dirfd, SPOOL_COMMITTED_TMP, sp->dirfd, SPOOL_COMMITTED) != 0)
         goto out;
@@ -220,7 +173,7 @@ bad:
  * power loss) from the newest segment. Returns its new size or -1. */
 static int64_t cut_torn_tail(struct ship_spool *sp, uint64_t seg)
 {
-    int fd = open_seg(sp, seg, O_RDWR);
+    int fd = ship_spool_open_seg(sp, seg, O_RDWR);
     int64_t rc = -1;
     struct stat st;
     char chunk[4096];
@@ -255,11 +208,11 @@ out:
     return rc;
 }
 
-static int seg_size(struct ship_spool *sp, uint64_t seg, uint64_t *size)
+int ship_spool_seg_size(struct ship_spool *sp, uint64_t seg, uint64_t *size)
 {
     char name[64];
     struct stat st;
-    seg_name(name, sizeof(name), seg);
+    ship_spool_seg_name(name, sizeof(name), seg);
     if (fstatat(sp->dirfd, name, &st, 0) != 0)
         return -1;
     *size = (uint64_t)st.st_size;
@@ -323,9 +276,9 @@ static int spool_recover(struct ship_spool *sp)
         if (cut_torn_tail(sp, hi) < 0)
             goto out;
         for (seg = cseg; seg <= hi; seg++)
-            if (seg_size(sp, seg, &size) == 0)
+            if (ship_spool_seg_size(sp, seg, &size) == 0)
                 backlog += size;
-        if (seg_size(sp, cseg, &size) == 0 && coff > size) {
+        if (ship_spool_seg_size(sp, cseg, &size) == 0 && coff > size) {
             log_warning(MOD, "%s: committed offset %" PRIu64 " past the end of segment %"
                         PRIu64 "; resuming at its end", sp->dir, coff, cseg);
             coff = size;
@@ -337,7 +290,7 @@ static int spool_recover(struct ship_spool *sp)
     sp->bytes_in = backlog;
     sp->wseg = any ? hi + 1 : cseg;
     sp->woff = 0;
-    sp->wfd = open_seg(sp, sp->wseg, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
+    sp->wfd = ship_spool_open_seg(sp, sp->wseg, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
     if (sp->wfd < 0 || fsync(sp->dirfd) != 0) {
         log_error(MOD, "%s: cannot create segment %" PRIu64 ": %s", sp->dir, sp->wseg,
                   strerror(errno));
@@ -345,7 +298,7 @@ static int spool_recover(struct ship_spool *sp)
     }
     sp->dseg = sp->wseg;
     sp->doff = 0;
-    if (committed_write(sp, sp->cseg, sp->coff) != 0)
+    if (ship_spool_committed_write(sp, sp->cseg, sp->coff) != 0)
         goto out;
     if (backlog > 0)
         log_notice(MOD, "%s: resuming at segment %" PRIu64 " offset %" PRIu64 ", %" PRIu64
@@ -457,7 +410,7 @@ int ship_spool_append(struct ship_spool *sp, const char *line, size_t len, int i
         rc = SHIP_ERR_LIMIT;
         goto out;
     }
-    struct spool_buf *b = &sp->buf[sp->act];
+    struct ship_spool_buf *b = &sp->buf[sp->act];
     while (b->len + need > sp->buf_cap) {
         if (waited) {
             rc = SHIP_ERR_LIMIT;
@@ -466,7 +419,7 @@ int ship_spool_append(struct ship_spool *sp, const char *line, size_t len, int i
         waited = true;
         if (sp->wrunning) {
             struct timespec ts;
-            abs_deadline(&ts, SPOOL_FULL_WAIT_MS);
+            ship_spool_deadline(&ts, SPOOL_FULL_WAIT_MS);
             pthread_cond_signal(&sp->wcv);
             pthread_cond_timedwait(&sp->space_cv, &sp->amu, &ts);
         } else {
@@ -501,7 +454,7 @@ static int rotate(struct ship_spool *sp)
 {
     if (fsync(sp->wfd) != 0)
         return -1;
-    int fd = open_seg(sp, sp->wseg + 1, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
+    int fd = ship_spool_open_seg(sp, sp->wseg + 1, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
     if (fd < 0)
         return -1;
     if (fsync(sp->dirfd) != 0) {
@@ -542,7 +495,7 @@ static int write_lines(struct ship_spool *sp, const char *p, size_t len)
                 n = (size_t)(nl - p) + 1;
             }
         }
-        if (write_all(sp->wfd, p, n) != 0)
+        if (ship_spool_write_all(sp->wfd, p, n) != 0)
             return -1;
         sp->woff += n;
         sp->flush_pos += n;
@@ -557,7 +510,7 @@ int ship_spool_flush(struct ship_spool *sp)
     int rc = 0;
     pthread_mutex_lock(&sp->iomu);
     pthread_mutex_lock(&sp->amu);
-    struct spool_buf *b = &sp->buf[sp->act];
+    struct ship_spool_buf *b = &sp->buf[sp->act];
     sp->act ^= 1;
     pthread_cond_broadcast(&sp->space_cv);
     pthread_mutex_unlock(&sp->amu);
@@ -607,7 +560,7 @@ static void *writer_main(void *arg)
     pthread_mutex_lock(&sp->amu);
     while (!sp->wstop) {
         struct timespec ts;
-        abs_deadline(&ts, sp->flush_ms);
+        ship_spool_deadline(&ts, sp->flush_ms);
         pthread_cond_timedwait(&sp->wcv, &sp->amu, &ts);
         pthread_mutex_unlock(&sp->amu);
         ship_spool_flush(sp);
@@ -648,235 +601,4 @@ void ship_spool_stop_writer(struct ship_spool *sp)
     sp->wrunning = false;
     pthread_cond_broadcast(&sp->space_cv);
     pthread_mutex_unlock(&sp->amu);
-}
-
-/* ---- read and commit (shipper) ------------------------------------------- */
-
-int ship_batch_init(struct ship_batch *b, size_t cap, uint32_t max_lines)
-{
-    memset(b, 0, sizeof(*b));
-    b->buf = malloc(cap);
-    b->end = calloc(max_lines, sizeof(*b->end));
-    b->fend = calloc(max_lines, sizeof(*b->fend));
-    b->cap = cap;
-    b->max_lines = max_lines;
-    if (b->buf == NULL || b->end == NULL || b->fend == NULL) {
-        ship_batch_fini(b);
-        return SHIP_ERR_NOMEM;
-    }
-    return 0;
-}
-
-void ship_batch_fini(struct ship_batch *b)
-{
-    free(b->buf);
-    free(b->end);
-    free(b->fend);
-    memset(b, 0, sizeof(*b));
-}
-
-static void note_corrupt(struct ship_spool *sp, uint64_t off, size_t len)
-{
-    atomic_fetch_add(&sp->corrupt, 1);
-    /* Rate-limited: a damaged segment could hold many such lines. */
-    if (sp->corrupt_logged++ < 10)
-        log_warning(MOD, "%s: segment %" PRIu64 " offset %" PRIu64 ": %zu bytes are not an "
-                    "event line; skipped and counted", sp->dir, sp->rseg, off, len);
-}
-
-static bool line_ok(const char *p, size_t len)
-{
-    return len >= 2 && p[0] == '{' && p[len - 1] == '}' && memchr(p, '\0', len) == NULL;
-}
-
-/* Moves the read position to the next segment once the current one is
- * complete and fully read; everything in it is committed by then. */
-static int next_segment(struct ship_spool *sp, uint64_t dseg)
-{
-    if (sp->rfd >= 0)
-        close(sp->rfd);
-    sp->rfd = -1;
-    uint64_t seg = sp->rseg + 1;
-    while (seg < dseg && (sp->rfd = open_seg(sp, seg, O_RDONLY)) < 0)
-        seg++;
-    sp->rseg = seg;
-    sp->roff = 0;
-    struct ship_batch none = { .n = 0, .seg = seg };
-    return ship_spool_commit(sp, &none, 0);
-}
-
-int ship_spool_read(struct ship_spool *sp, struct ship_batch *b, uint32_t max_events,
-                    size_t max_bytes)
-{
-    if (max_bytes > b->cap)
-        max_bytes = b->cap;
-    if (max_events > b->max_lines)
-        max_events = b->max_lines;
-    b->n = 0;
-    for (;;) {
-        uint64_t dseg, doff, limit, size;
-        pthread_mutex_lock(&sp->pmu);
-        dseg = sp->dseg;
-        doff = sp->doff;
-        pthread_mutex_unlock(&sp->pmu);
-        if (sp->rseg < dseg) {
-            if (seg_size(sp, sp->rseg, &size) != 0)
-                size = 0; /* vanished: treat as empty and move on */
-            if (sp->roff >= size) {
-                if (next_segment(sp, dseg) != 0)
-                    return SHIP_ERR_IO;
-                continue;
-            }
-            limit = size;
-        } else {
-            limit = doff;
-        }
-        if (sp->roff >= limit)
-            return 0;
-        if (sp->rfd < 0 && (sp->rfd = open_seg(sp, sp->rseg, O_RDONLY)) < 0) {
-            log_error(MOD, "%s: segment %" PRIu64 ": %s", sp->dir, sp->rseg, strerror(errno));
-            return SHIP_ERR_IO;
-        }
-        size_t want = limit - sp->roff < max_bytes ? (size_t)(limit - sp->roff) : max_bytes;
-        ssize_t got = pread(sp->rfd, b->buf, want, (off_t)sp->roff);
-        if (got <= 0) {
-            log_error(MOD, "%s: segment %" PRIu64 ": read: %s", sp->dir, sp->rseg,
-                      got < 0 ? strerror(errno) : "short file");
-            return SHIP_ERR_IO;
-        }
-        /* Pack valid lines to the front of buf, in place. */
-        size_t pos = 0, out = 0;
-        uint64_t consumed = 0;
-        b->seg = sp->rseg;
-        while (pos < (size_t)got && b->n < max_events) {
-            char *nl = memchr(b->buf + pos, '\n', (size_t)got - pos);
-            if (nl == NULL) {
-                if (pos > 0)
-                    break; /* the rest goes into the next batch */
-                /* No line end in a full window (longer than any accepted
-                 * event) or before the end of a complete segment: damage. */
-                note_corrupt(sp, sp->roff, (size_t)got);
-                consumed = (uint64_t)got;
-                pos = (size_t)got;
-                break;
-            }
-            size_t len = (size_t)(nl - (b->buf + pos));
-            if (line_ok(b->buf + pos, len)) {
-                memmove(b->buf + out, b->buf + pos, len + 1);
-                out += len + 1;
-                b->end[b->n] = (uint32_t)out;
-                b->fend[b->n] = sp->roff + pos + len + 1;
-                b->n++;
-            } else {
-                note_corrupt(sp, sp->roff + pos, len);
-            }
-            pos += len + 1;
-            consumed = pos;
-        }
-        sp->roff += consumed;
-        if (b->n > 0)
-            return (int)b->n;
-        /* Only corrupt bytes in this window: step over them durably. */
-        struct ship_batch skip = { .n = 0, .seg = sp->rseg };
-        if (ship_spool_commit(sp, &skip, 0) != 0)
-            return SHIP_ERR_IO;
-    }
-}
-
-int ship_spool_commit(struct ship_spool *sp, const struct ship_batch *b, uint32_t upto)
-{
-    uint64_t seg = b->seg;
-    /* upto == 0 with no lines: commit up to the read position (skipped bytes). */
-    uint64_t off = upto > 0 ? b->fend[upto - 1] : (b->n == 0 ? sp->roff : sp->coff);
-    if (upto == 0 && b->n == 0 && seg != sp->rseg)
-        off = 0;
-    if (seg == sp->cseg && off == sp->coff)
-        return 0;
-    int rc = committed_write(sp, seg, off);
-    if (rc != 0)
-        return rc;
-    uint64_t delta;
-    if (seg == sp->cseg) {
-        delta = off - sp->coff;
-    } else {
-        uint64_t size = 0;
-        /* Bytes left in the old segment were skipped or already counted. */
-        if (seg_size(sp, sp->cseg, &size) == 0 && size > sp->coff)
-            delta = (size - sp->coff) + off;
-        else
-            delta = off;
-        for (uint64_t s = sp->cseg; s < seg; s++) {
-            char name[64];
-            seg_name(name, sizeof(name), s);
-            unlinkat(sp->dirfd, name, 0);
-        }
-    }
-    atomic_fetch_add(&sp->bytes_out, delta);
-    sp->cseg = seg;
-    sp->coff = off;
-    return 0;
-}
-
-int ship_spool_reject(struct ship_spool *sp, const struct ship_batch *b, uint32_t i)
-{
-    uint32_t start = i > 0 ? b->end[i - 1] : 0, len = b->end[i] - start;
-    char name[96];
-    int rc = SHIP_ERR_IO;
-    /* rejected/ is for an operator to look at, not a second spool: bounded
-     * to a tenth of the spool; past that the line is only counted. */
-    if (sp->rej_bytes + len > sp->max_bytes / 10) {
-        log_warning(MOD, "%s/%s is full; rejected event not kept", sp->dir, SPOOL_REJECTED);
-        return 0;
-    }
-    snprintf(name, sizeof(name), SPOOL_REJECTED "/%08" PRIu64 ".ndjson", b->seg);
-    int fd = openat(sp->dirfd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0 || write_all(fd, b->buf + start, len) != 0 || fsync(fd) != 0) {
-        log_error(MOD, "%s/%s: %s", sp->dir, name, strerror(errno));
-        goto out;
-    }
-    sp->rej_bytes += len;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    return rc;
-}
-
-void ship_spool_wait(struct ship_spool *sp, uint32_t ms)
-{
-    struct timespec ts;
-    abs_deadline(&ts, ms);
-    pthread_mutex_lock(&sp->pmu);
-    uint64_t seg = sp->dseg, off = sp->doff;
-    while (!sp->kicked && seg == sp->dseg && off == sp->doff &&
-           pthread_cond_timedwait(&sp->dcv, &sp->pmu, &ts) == 0)
-        ;
-    sp->kicked = false;
-    pthread_mutex_unlock(&sp->pmu);
-}
-
-void ship_spool_wake(struct ship_spool *sp)
-{
-    pthread_mutex_lock(&sp->pmu);
-    sp->kicked = true;
-    pthread_cond_broadcast(&sp->dcv);
-    pthread_mutex_unlock(&sp->pmu);
-}
-
-uint64_t ship_spool_backlog(struct ship_spool *sp)
-{
-    pthread_mutex_lock(&sp->amu);
-    uint64_t in = sp->bytes_in;
-    pthread_mutex_unlock(&sp->amu);
-    return in - atomic_load(&sp->bytes_out);
-}
-
-void ship_spool_get_stats(struct ship_spool *sp, struct ship_spool_stats *st)
-{
-    st->appended = atomic_load(&sp->appended);
-    st->dropped_flow = atomic_load(&sp->dropped_flow);
-    st->dropped_other = atomic_load(&sp->dropped_other);
-    st->corrupt = atomic_load(&sp->corrupt);
-    st->fsyncs = atomic_load(&sp->fsyncs);
-    st->spool_bytes = ship_spool_backlog(sp);
 }
