@@ -19,6 +19,7 @@
 #include "cfg.h"
 #include "classify/dpi_ndpi.h"
 #include "log.h"
+#include "detect/detect.h"
 #include "output/eve_writer.h"
 #include "sensor_cfg.h"
 #include "worker.h"
@@ -37,6 +38,8 @@ struct main_args {
     const char *pcap, *iface, *config, *logdir, *user, *group;
     const char *sets[64];
     int nsets;
+    const char *rule_files[64];   /* -S FILE (detect) */
+    int nrule_files;
     char bpf[1024];
     bool test_only;
 };
@@ -54,6 +57,7 @@ static void main_usage(FILE *out)
             "  --set KEY=VALUE  override a sensor.yaml key (repeatable)\n"
             "  --user U, --group G  drop privileges after opening capture\n"
             "  -T               check the configuration and exit (0 ok, 1 errors)\n"
+            "  -S FILE          load this rule file instead of rule-files (repeatable)\n"
             "  -V               print versions and exit\n"
             "  -h               this help\n");
 }
@@ -70,14 +74,14 @@ static void main_versions(void)
 static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c, int *errors)
 {
     static const struct option longopts[] = {
-        { "workers", required_argument, NULL, 'W' }, { "set", required_argument, NULL, 'S' },
+        { "workers", required_argument, NULL, 'W' }, { "set", required_argument, NULL, 's' },
         { "user", required_argument, NULL, 'U' },    { "group", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
     };
     char buf[256];
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "r:i:c:l:k:TVh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:i:c:l:k:S:TVh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r': a->pcap = optarg; break;
         case 'i': a->iface = optarg; break;
@@ -95,6 +99,10 @@ static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c,
                 a->sets[a->nsets++] = strdup(buf);
             break;
         case 'S':
+            if (a->nrule_files < 64)
+                a->rule_files[a->nrule_files++] = optarg;
+            break;
+        case 's':
             if (a->nsets < 64)
                 a->sets[a->nsets++] = strdup(optarg);
             break;
@@ -208,7 +216,7 @@ int main(int argc, char **argv)
     log_init("sensor");
     dpi_global_init();
     c = cfg_new();
-    if (c == NULL || sensor_cfg_schema(c) != 0)
+    if (c == NULL || sensor_cfg_schema(c) != 0 || det_cfg_schema(c) != 0)
         goto out;
     /* Other stages register their schema tables here, e.g.
      * det_cfg_schema(c) (detect) and ship_cfg_schema(c) (ship). */
@@ -227,6 +235,10 @@ int main(int argc, char **argv)
         log_set_level((enum log_level)log_level_parse(sc.log_level));
     if (sc.log_file != NULL && log_set_file(sc.log_file) != 0)
         goto out;
+    if (a.test_only && (a.nrule_files > 0 || cfg_is_set(c, "rule-files"))) {
+        rc = det_check_main(c, a.rule_files, (size_t)a.nrule_files);
+        goto out;
+    }
     if (a.test_only) {
         log_notice("sensor", "configuration %s OK", a.config ? a.config : "(built-in defaults)");
         rc = 0;

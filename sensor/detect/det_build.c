@@ -163,10 +163,6 @@ static void cache_write(const char *dir, const char *key, const hs_database_t *d
     char *bytes = NULL;
     size_t n = 0;
     char path[4096], tmp[4200];
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        log_warning("rules", "%s: cannot create the Hyperscan cache directory: %m", dir);
-        return;
-    }
     if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
         return;
     snprintf(path, sizeof(path), "%s/%s.hs", dir, key);
@@ -272,8 +268,32 @@ static unsigned rule_groups(const struct det_rule *r)
     }
 }
 
+/* mkdir -p; 0 or -1 (errno set). */
+static int make_dirs(const char *dir)
+{
+    char p[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof(p))
+        return -1;
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++)
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            if (mkdir(p, 0750) != 0 && errno != EEXIST)
+                return -1;
+            p[i] = c;
+        }
+    return 0;
+}
+
 int det_mpm_build(struct det_engine *e, const char *cache_dir, struct det_load_stats *st)
 {
+    if (cache_dir != NULL && make_dirs(cache_dir) != 0) {
+        log_warning("rules", "%s: cannot create the Hyperscan cache directory (%m); compiling without a cache",
+                    cache_dir);
+        cache_dir = NULL;
+    }
     struct bdb (*dbs)[DET_GRP_MAX] = calloc(DET_BUF_MAX, sizeof(*dbs));
     uint32_t *alw[DET_GRP_MAX] = { 0 };
     int rc = 0;
