@@ -50,6 +50,7 @@ include correlator/correlator.mk
 -include tools/tools.mk
 -include tests/ndpi/ndpi.mk
 -include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
 include tests/tests.mk
 
 all: $(BINS)
@@ -64,10 +65,11 @@ $(B)/obj/%.o: %.c
 # Every public header compiles on its own.
 headers:
 	@mkdir -p $(B)/hdr
-	@set -e; for h in $$(git ls-files '*.h' 2>/dev/null || find common sensor correlator -name '*.h'); do \
+	@set -e; t=$$(mktemp $(B)/hdr/t.XXXXXX.c); trap 'rm -f $$t' EXIT; \
+	for h in $$(git ls-files '*.h' 2>/dev/null || find common sensor correlator -name '*.h'); do \
 	  case $$h in tests/*) continue;; esac; \
-	  echo "#include \"$(TOP)/$$h\"" > $(B)/hdr/t.c; \
-	  $(CC) $(CFLAGS) -fsyntax-only $(B)/hdr/t.c || { echo "header $$h does not compile alone"; exit 1; }; \
+	  echo "#include \"$(TOP)/$$h\"" > $$t; \
+	  $(CC) $(CFLAGS) -fsyntax-only $$t || { echo "header $$h does not compile alone"; exit 1; }; \
 	done
 
 test: deps-check all

@@ -12,3 +12,7 @@ UNIT_decode_SRCS := tests/unit/decode/test_decode.c $(DECODE_SRCS)
 UNIT_decode_LIBS := -lpcap
 UNIT_defrag_SRCS := tests/unit/decode/test_defrag.c $(DECODE_SRCS) $(DEFRAG_SRCS)
 UNIT_defrag_LIBS := -lpcap
+
+FUZZERS += decode
+FUZZ_decode_SRCS := tests/fuzz/fuzz_decode.c $(DECODE_SRCS) $(DEFRAG_SRCS)
+FUZZ_decode_LIBS :=
