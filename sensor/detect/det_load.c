@@ -143,6 +143,8 @@ static void drop_duplicates(struct load_ctx *lc)
 {
     for (uint32_t i = 0; i < lc->n; i++)
         lc->rules[i]->idx = i;
+    if (lc->n < 2)
+        return;
     qsort(lc->rules, lc->n, sizeof(*lc->rules), sid_cmp);
     uint32_t k = 0;
     for (uint32_t i = 0; i < lc->n; i++) {
