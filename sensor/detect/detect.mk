@@ -12,3 +12,7 @@ SENSOR_SRCS += $(DETECT_SRCS)
 UNIT_TESTS += detect
 UNIT_detect_SRCS := tests/unit/detect/test_detect.c $(DETECT_SRCS) common/log.c common/cfg.c
 UNIT_detect_LIBS := $(DETECT_LIBS)
+
+FUZZERS += rules
+FUZZ_rules_SRCS := tests/fuzz/fuzz_rules.c $(DETECT_SRCS) common/log.c common/cfg.c
+FUZZ_rules_LIBS := $(DETECT_LIBS)

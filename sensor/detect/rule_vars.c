@@ -300,9 +300,10 @@ static int vars_addr_elem(const char *s, size_t len, void *out, char *err, size_
             uint32_t mm = ((uint32_t)m[0] << 24) | ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
             prefix = (unsigned)__builtin_popcount(mm);
         } else {
-            prefix = (unsigned)strtoul(slash + 1, &end, 10);
-            if (*end != '\0' || end == slash + 1 || (int)prefix > maxp)
+            unsigned long pl = strtoul(slash + 1, &end, 10);
+            if (*end != '\0' || end == slash + 1 || pl > (unsigned long)maxp)
                 goto bad;
+            prefix = (unsigned)pl;
         }
         memcpy(r->hi, r->lo, 16);
         for (int bit = (int)prefix; bit < maxp; bit++) {

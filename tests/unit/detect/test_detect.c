@@ -104,6 +104,7 @@ static const struct { const char *rule; int ok; } parse_cases[] = {
     { "alert tcp $NO_SUCH any -> any any (sid:1;)", 0 },
     { "alert tcp [10.0.0.0/8,!10.1.0.0/16] any -> any [80,443,1024:] (sid:1;)", 1 },
     { "alert tcp 10.0.0.0/33 any -> any any (sid:1;)", 0 },
+    { "alert tcp 10.0.0.0/4294967297 any -> any any (sid:1;)", 0 },               /* fuzz find */
     { "alert tcp any 70000 -> any any (sid:1;)", 0 },
     { "alert tcp !any any -> any any (sid:1;)", 0 },
     { "alert tcp any any <> any any (sid:1;)", 1 },
