@@ -312,7 +312,8 @@ static void resolve(struct corr_rules *set)
             r->emit |= r->parents[j]->generate;
         r->index = (int)i;
     }
-    memcpy(set->rules, order, k * sizeof(*order));
+    if (k > 0)
+        memcpy(set->rules, order, k * sizeof(*order));
     set->nrules = k;
 out:
     free(mark);
