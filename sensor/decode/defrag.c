@@ -19,10 +19,10 @@
 #define DF_CHUNK (1u << DF_CHUNK_SHIFT)
 #define DF_NONE UINT32_MAX
 /* Largest header kept: IPv4 (60) or the unfragmentable part of IPv6. */
-#define DF_HDR_MAX 512
+#define DF_HDR_MAX DF_CHUNK /* the header is held in one data chunk */
 #define DF_MAX_DATAGRAM 65535u
-#define DF_MAX_TRACKERS (1u << 20)
-#define DF_MIN_MEMCAP (64u * 1024u)
+#define DF_MAX_TRACKERS (1u << 24)
+#define DF_MIN_MEMCAP (4u * 1024u)
 
 struct df_piece {
     uint32_t off, len;   /* byte range in the datagram payload */
@@ -47,7 +47,7 @@ struct df_tracker {
     uint32_t prev, next; /* creation order, oldest first */
     uint64_t start_us;   /* packet time of the first fragment */
     uint16_t hdr_len, nh_off;
-    uint8_t hdr[DF_HDR_MAX];
+    uint32_t hdr_chunk;  /* the header of the offset-0 fragment, once have_first */
 };
 
 struct defrag {
@@ -170,6 +170,23 @@ const struct defrag_stats *defrag_get_stats(const struct defrag *d)
     return &d->stats;
 }
 
+static uint32_t df_chunk_take(struct defrag *d)
+{
+    uint32_t ci = d->chunk_free;
+
+    d->chunk_free = d->chunk_next[ci];
+    d->chunks_avail--;
+    d->chunk_next[ci] = DF_NONE;
+    return ci;
+}
+
+static void df_chunk_give(struct defrag *d, uint32_t ci)
+{
+    d->chunk_next[ci] = d->chunk_free;
+    d->chunk_free = ci;
+    d->chunks_avail++;
+}
+
 /* Return a tracker's pieces and chunks to the pools and unlink it. */
 static void df_tracker_release(struct defrag *d, uint32_t ti)
 {
@@ -182,15 +199,15 @@ static void df_tracker_release(struct defrag *d, uint32_t ti)
         while (ci != DF_NONE) {
             uint32_t cnext = d->chunk_next[ci];
 
-            d->chunk_next[ci] = d->chunk_free;
-            d->chunk_free = ci;
-            d->chunks_avail++;
+            df_chunk_give(d, ci);
             ci = cnext;
         }
         d->pc[pi].next = d->pc_free;
         d->pc_free = pi;
         pi = pnext;
     }
+    if (t->have_first)
+        df_chunk_give(d, t->hdr_chunk);
     /* the hash chain is short: find the link that points at ti */
     link = &d->buckets[t->bucket];
     while (*link != DF_NONE && *link != ti)
@@ -251,7 +268,7 @@ static uint32_t df_tracker_new(struct defrag *d, const struct packet *p, uint32_
     ti = d->tr_free;
     t = &d->tr[ti];
     d->tr_free = t->hnext;
-    memset(t, 0, offsetof(struct df_tracker, hdr));
+    memset(t, 0, sizeof(*t));
     memcpy(t->src, p->src, 16);
     memcpy(t->dst, p->dst, 16);
     t->id = p->frag_id;
@@ -306,11 +323,8 @@ static void df_piece_append(struct defrag *d, uint32_t pi, const uint8_t *data, 
         pc->len += k;
     }
     while (n > 0) {
-        uint32_t ci = d->chunk_free, k = n < DF_CHUNK ? n : DF_CHUNK;
+        uint32_t ci = df_chunk_take(d), k = n < DF_CHUNK ? n : DF_CHUNK;
 
-        d->chunk_free = d->chunk_next[ci];
-        d->chunks_avail--;
-        d->chunk_next[ci] = DF_NONE;
         memcpy(d->arena + ((size_t)ci << DF_CHUNK_SHIFT), data, k);
         if (pc->len == 0)
             pc->chunk = ci;
@@ -400,7 +414,7 @@ static int df_complete(struct defrag *d, uint32_t ti, const struct packet *p,
     uint8_t *o = d->out;
     enum dec_result r;
 
-    memcpy(o, t->hdr, t->hdr_len);
+    memcpy(o, d->arena + ((size_t)t->hdr_chunk << DF_CHUNK_SHIFT), t->hdr_len);
     for (uint32_t pi = t->pieces; pi != DF_NONE; pi = d->pc[pi].next) {
         uint8_t *dst = o + t->hdr_len + d->pc[pi].off;
         uint32_t left = d->pc[pi].len;
@@ -475,7 +489,7 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
      * reported through out->event, which the caller may read on 0 */
     struct packet *ev = out;
     uint64_t now_us = df_time_us(p->ts);
-    uint32_t bucket, ti, off = p->frag_off, len = p->frag_data_len;
+    uint32_t bucket, ti, off = p->frag_off, len = p->frag_data_len, need;
     struct df_tracker *t;
     struct df_gap_walk w;
 
@@ -525,9 +539,10 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
         df_drop_tracker(d, ti);
         return 0;
     }
-    if (d->chunks_avail < w.chunks) {
+    need = w.chunks + (off == 0 && !t->have_first);
+    if (d->chunks_avail < need) {
         df_event(ev, st, DEC_EV_FRAG_MEMCAP);
-        if (!df_make_room(d, ti, w.chunks)) {
+        if (!df_make_room(d, ti, need)) {
             d->stats.memcap_drops++;
             if (t->npieces == 0)
                 df_drop_tracker(d, ti);
@@ -541,7 +556,8 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
     if (off == 0 && !t->have_first) {
         uint32_t hl = p->ip_version == 4 ? p->ip_hlen : p->frag_hdr_off;
 
-        memcpy(t->hdr, p->l3, hl);
+        t->hdr_chunk = df_chunk_take(d);
+        memcpy(d->arena + ((size_t)t->hdr_chunk << DF_CHUNK_SHIFT), p->l3, hl);
         t->hdr_len = (uint16_t)hl;
         t->nh_off = p->frag_nh_off;
         t->have_first = true;

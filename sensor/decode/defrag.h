@@ -44,8 +44,9 @@ struct defrag_stats {
 
 struct defrag;
 
-/* NULL when cfg is out of range (max_trackers 1..1M, memcap >= 64 KiB) or
- * out of memory. One per worker; not thread-safe. */
+/* NULL when cfg is out of range (max_trackers 1..16M, memcap >= 4 KiB) or
+ * out of memory. Memory: about 120 bytes per tracker plus memcap plus 64 KiB.
+ * One per worker; not thread-safe. */
 struct defrag *defrag_new(const struct defrag_cfg *cfg);
 void defrag_free(struct defrag *d);
 

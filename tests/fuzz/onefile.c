@@ -8,7 +8,8 @@
  * then inputs mutated from those files (or random ones) are generated from a
  * fixed seed for about -t seconds. Before a crash, the input is written to
  * crashdir so that it can be replayed and added to the corpus. The run ends
- * with "N passed, 0 failed, 0 skipped" (a crash ends it before that).
+ * with "N passed, 0 failed, 0 skipped", N = corpus files + 1 for the
+ * generated phase (a crash ends the run before that line).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -300,6 +301,7 @@ int main(int argc, char **argv)
     printf("%s: ran %lu generated inputs (seed %lu)\n", name, generated, seed);
     for (size_t i = 0; i < nseeds; i++)
         free(seeds[i].data);
-    printf("%s: %lu passed, %d failed, 0 skipped\n", name, files + generated, rc);
+    /* each corpus file is one test, the generated phase one more */
+    printf("%s: %lu passed, %d failed, 0 skipped\n", name, files + (generated > 0), rc);
     return rc;
 }

@@ -199,16 +199,18 @@ TEST(defrag_memcap_evicts_oldest)
 
     mk_payload(dg, 2048, 5);
     fx_init(&f, 1024, 64 * 1024, 30); /* 256 chunks of 256 bytes */
-    /* 64 datagrams hold 1024 bytes (4 chunks) each: memory is full */
-    for (int i = 0; i < 64; i++)
+    /* 51 datagrams hold 1024 bytes (4 chunks) and their header (1 chunk)
+     * each: 255 of 256 chunks are taken */
+    for (int i = 0; i < 51; i++)
         CHECK_EQ_INT(feed4(&f, dg, (uint16_t)i, 0, 1024, true, 1, 1), 0);
     CHECK_EQ_INT(defrag_get_stats(f.d)->evicted, 0);
+    CHECK_EQ_INT(f.st.events[DEC_EV_FRAG_MEMCAP], 0);
     /* one more: the oldest (id 0) goes */
-    CHECK_EQ_INT(feed4(&f, dg, 64, 0, 1024, true, 1, 1), 0);
+    CHECK_EQ_INT(feed4(&f, dg, 51, 0, 1024, true, 1, 1), 0);
     CHECK_EQ_INT(f.out.event, DEC_EV_FRAG_MEMCAP);
     CHECK_EQ_INT(defrag_get_stats(f.d)->evicted, 1);
     CHECK_EQ_INT(feed4(&f, dg, 0, 1024, 1024, false, 1, 1), 0); /* id 0 lost its head */
-    CHECK_EQ_INT(feed4(&f, dg, 64, 1024, 1024, false, 1, 1), 1);
+    CHECK_EQ_INT(feed4(&f, dg, 51, 1024, 1024, false, 1, 1), 1);
     CHECK(out_matches(&f, dg, 2048));
     defrag_free(f.d);
 }
