@@ -22,6 +22,7 @@
 #include "detect/detect.h"
 #include "output/eve_writer.h"
 #include "sensor_cfg.h"
+#include "ship/ship.h"
 #include "worker.h"
 
 #define SENSOR_VERSION "0.1.0"
@@ -150,7 +151,13 @@ static int main_drop_privileges(const char *user, const char *group)
     return 0;
 }
 
-static int main_run(const struct main_args *a, const struct sensor_cfg *sc)
+static int main_ship_sink(void *arg, const char *line, size_t len, int is_alert)
+{
+    return ship_append(arg, line, len, is_alert);
+}
+
+static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
+                    const struct ship_cfg *shc)
 {
     const char *logdir = a->logdir != NULL ? a->logdir : sc->log_dir;
     const char *user = a->user != NULL ? a->user : sc->user;
@@ -158,6 +165,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc)
     struct cap_live_cfg lc = { sc->snaplen, sc->promisc, sc->buffer_size };
     struct worker *workers[64] = { NULL };
     struct eve_writer *ew = NULL;
+    struct ship *ship = NULL;
     struct eve_out *stats_out = NULL;
     struct cap *cap = NULL;
     struct sigaction sa;
@@ -175,8 +183,16 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc)
         goto out;
     if (sc->eve_enabled && (ew = eve_writer_new(logdir, sc->sensor_id, a->iface)) == NULL)
         goto out;
-    /* The shipper (sensor/ship) attaches here with eve_writer_set_sink()
-     * when outputs.correlator is configured. */
+    if (shc->url != NULL) {
+        /* Every EVE line also goes to the durable spool and on to the correlator. */
+        if (ew == NULL) {
+            log_error("sensor", "outputs.correlator needs the EVE output enabled");
+            goto out;
+        }
+        if ((ship = ship_new(shc)) == NULL || ship_start(ship) != 0)
+            goto out;
+        eve_writer_set_sink(ew, main_ship_sink, ship);
+    }
     verify = sc->csum == SENSOR_CSUM_ALL || (sc->csum == SENSOR_CSUM_AUTO && a->iface != NULL);
     for (int i = 0; i < sc->workers; i++)
         if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, NULL)) == NULL)
@@ -194,6 +210,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc)
     struct cap_loop_cfg lcfg = {
         .cap = cap, .workers = workers, .nworkers = sc->workers, .vlan_tracking = sc->vlan_tracking,
         .stats_interval = sc->stats_interval, .stats_out = stats_out, .ew = ew, .stop = &main_stop,
+        .ship = ship,
     };
     rc = cap_loop_run(&lcfg) == 0 ? 0 : 1;
 out:
@@ -201,6 +218,10 @@ out:
         worker_free(workers[i]);
     eve_out_free(stats_out);
     eve_writer_free(ew);
+    if (ship != NULL) {
+        ship_stop(ship, a->pcap != NULL ? 10000 : 2000);
+        ship_free(ship);
+    }
     cap_close(cap);
     return rc;
 }
@@ -209,6 +230,7 @@ int main(int argc, char **argv)
 {
     struct main_args a;
     struct sensor_cfg sc;
+    struct ship_cfg shc;
     struct cfg *c;
     int errors = 0, rc = 1, pr;
 
@@ -218,14 +240,15 @@ int main(int argc, char **argv)
     c = cfg_new();
     if (c == NULL || sensor_cfg_schema(c) != 0 || det_cfg_schema(c) != 0)
         goto out;
-    /* Other stages register their schema tables here, e.g.
-     * det_cfg_schema(c) (detect) and ship_cfg_schema(c) (ship). */
+    ship_cfg_schema(c);
     pr = main_parse(argc, argv, &a, c, &errors);
     if (pr != 0) {
         rc = pr > 0 ? 0 : 1;
         goto out;
     }
     errors += sensor_cfg_read(c, &sc);
+    if (ship_cfg_load(c, &shc) != 0)
+        errors++;
     if (errors > 0) {
         log_error("sensor", "%d configuration error(s)%s%s", errors, a.config ? " in " : "",
                   a.config ? a.config : "");
@@ -244,7 +267,7 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    rc = main_run(&a, &sc);
+    rc = main_run(&a, &sc, &shc);
 out:
     for (int i = 0; i < a.nsets; i++)
         free((void *)a.sets[i]);

@@ -111,6 +111,10 @@ static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_
     sum.mem_ndpi = dpi_mem_in_use();
     sum.eve_events = c->ew != NULL ? eve_writer_events(c->ew) : 0;
     sum.uptime = cap_loop_mono() - started;
+    if (c->ship != NULL) {
+        ship_get_stats(c->ship, &sum.ship);
+        sum.ship_on = true;
+    }
     eve_stats_log(c->stats_out, &sum, ts);
     eve_out_flush(c->stats_out);
 }

@@ -127,6 +127,21 @@ int eve_stats_log(struct eve_out *o, const struct eve_stats_data *s, struct time
     jb_uint(j, "anomalies_suppressed", s->anomalies_suppressed);
     jb_close_object(j);
 
+    if (s->ship_on) {
+        jb_open_object(j, "ship");
+        jb_uint(j, "appended", s->ship.appended);
+        jb_uint(j, "shipped", s->ship.shipped);
+        jb_uint(j, "dropped_flow", s->ship.dropped_flow);
+        jb_uint(j, "dropped_other", s->ship.dropped_other);
+        jb_uint(j, "rejected", s->ship.rejected);
+        jb_uint(j, "corrupt", s->ship.corrupt);
+        jb_uint(j, "batches_sent", s->ship.batches_sent);
+        jb_uint(j, "send_errors", s->ship.send_errors);
+        jb_uint(j, "retries", s->ship.retries);
+        jb_uint(j, "spool_bytes", s->ship.spool_bytes);
+        jb_close_object(j);
+    }
+
     jb_close_object(j);
     return eve_commit(o);
 }

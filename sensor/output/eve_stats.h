@@ -7,6 +7,7 @@
 #ifndef CANH_EVE_STATS_H
 #define CANH_EVE_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/time.h>
 
@@ -15,6 +16,7 @@
 #include "decode/defrag.h"
 #include "flow/flow_table.h"
 #include "output/eve_writer.h"
+#include "ship/ship.h"
 
 struct eve_stats_data {
     double uptime;                 /* seconds of wall time since start */
@@ -30,6 +32,8 @@ struct eve_stats_data {
     uint64_t eve_events;
     uint64_t eve_dropped;
     uint64_t anomalies_logged, anomalies_suppressed;
+    bool ship_on;                  /* a correlator output is configured */
+    struct ship_stats ship;        /* its spool and shipper counters */
 };
 
 /* Add src's worker counters into dst (capture fields are not summed). */
