@@ -51,7 +51,12 @@ static void reasm_tail_update(const struct tcp_ctx *ctx, struct tcp_dir *d,
 static void reasm_call(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
                        const uint8_t *data, size_t len, unsigned flags)
 {
-    ctx->cb(ctx->cb_arg, s, dir, data, len, s->d[dir].next_off, flags);
+    /* Past depth the sequence is still followed, but the consumer's view of
+     * the stream stopped at depth: later signals carry that offset. */
+    uint64_t off = s->d[dir].next_off;
+    if ((s->d[dir].flags & TCP_DF_DEPTH) && off > ctx->cfg.depth)
+        off = ctx->cfg.depth;
+    ctx->cb(ctx->cb_arg, s, dir, data, len, off, flags);
 }
 
 /* Depth reached: tell the consumer once and stop keeping content. */

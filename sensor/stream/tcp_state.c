@@ -141,11 +141,8 @@ static void state_syn_sent(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
     uint8_t fl = p->tcp_flags;
 
     if (dir == s->client) {
-        if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
-            if (p->tcp_seq != c->isn)
-                state_syn_seen(s, dir, p); /* a new attempt replaces the old */
-            return;
-        }
+        if (fl & TCPF_SYN)
+            return; /* SYN retransmission (a new ISN is a new session) */
         /* The SYN/ACK was not captured (asymmetric path): the client's ACK
          * tells where the server's sequence starts. */
         if ((fl & TCPF_ACK) && !(fl & (TCPF_SYN | TCPF_RST)) && p->tcp_seq == c->next_seq) {
@@ -254,11 +251,16 @@ static struct tcp_session *state_start(struct tcp_ctx *ctx, void *user, const st
     return s;
 }
 
-/* A SYN on a finished session: the 4-tuple is being reused. */
-static bool state_reused(const struct tcp_session *s, const struct packet *p)
+/* A SYN on a finished session (the 4-tuple is being reused), or a SYN with
+ * another ISN before the handshake completed (a new attempt): the old
+ * session ends and a new one starts. */
+static bool state_reused(const struct tcp_session *s, const struct packet *p, int dir)
 {
-    return (s->state == TCP_STATE_CLOSED || s->state == TCP_STATE_TIME_WAIT) &&
-           (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
+    if ((p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
+        return false;
+    if (s->state == TCP_STATE_CLOSED || s->state == TCP_STATE_TIME_WAIT)
+        return true;
+    return s->state == TCP_STATE_SYN_SENT && dir == s->client && p->tcp_seq != s->d[dir].isn;
 }
 
 unsigned tcp_state_packet(struct tcp_ctx *ctx, struct tcp_session **sp, void *user,
@@ -269,7 +271,7 @@ unsigned tcp_state_packet(struct tcp_ctx *ctx, struct tcp_session **sp, void *us
     ctx->ev = 0;
     ctx->st.pkts++;
     dir = dir != 0;
-    if (s != NULL && state_reused(s, p))
+    if (s != NULL && state_reused(s, p, dir))
         tcp_state_session_end(ctx, sp);
     s = *sp;
     if (s == NULL) {

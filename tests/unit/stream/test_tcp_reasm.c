@@ -199,7 +199,10 @@ TEST(depth_limits_content_keeps_sequence)
     CHECK(t_streq(&c.d[1], "reply"));
     CHECK_EQ_INT(c.d[1].depths, 0);
     CHECK_EQ_INT(c.d[0].contract_errors, 0);
+    /* signals after depth carry the offset where content stopped */
     tcp_state_session_end(c.ctx, &s);
+    CHECK_EQ_INT(c.d[0].closes, 1);
+    CHECK_EQ_INT(c.d[0].contract_errors, 0);
     tcp_ctx_free(c.ctx);
 }
 

@@ -296,6 +296,25 @@ TEST(port_reuse_after_close)
     tcp_ctx_free(c.ctx);
 }
 
+/* A SYN with another ISN before the handshake completed is a new attempt:
+ * the old session ends (CLOSE) and offsets start again from 0. */
+TEST(new_isn_in_syn_sent_restarts)
+{
+    struct coll c;
+    struct tcp_cfg cfg = t_cfg();
+    struct tcp_session *s = NULL;
+
+    t_ctx(&c, &cfg);
+    t_send(&c, &s, 0, T_SYN, CI, 0, "tfo");
+    CHECK_EQ_INT(c.d[0].len, 3);
+    t_send(&c, &s, 0, T_SYN, CI + 500, 0, NULL);
+    CHECK_EQ_INT(c.d[0].closes, 1);
+    CHECK_EQ_INT(tcp_ctx_stats(c.ctx)->sessions, 2);
+    CHECK_EQ_INT(tcp_session_offset(s, 0), 0);
+    tcp_state_session_end(c.ctx, &s);
+    tcp_ctx_free(c.ctx);
+}
+
 /* Session end flushes held data across holes, once, then CLOSE. */
 TEST(session_end_flushes)
 {
