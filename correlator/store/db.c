@@ -152,7 +152,8 @@ struct db *db_open(const char *path)
     if (db_exec(d, "PRAGMA journal_mode=WAL", "journal_mode") ||
         db_exec(d, "PRAGMA synchronous=FULL", "synchronous") ||
         db_exec(d, "PRAGMA foreign_keys=ON", "foreign_keys") ||
-        db_exec(d, "PRAGMA temp_store=MEMORY", "temp_store"))
+        db_exec(d, "PRAGMA temp_store=MEMORY", "temp_store") ||
+        db_exec(d, "PRAGMA cache_size=-65536", "cache_size"))
         goto fail;
     if (db_migrate(d) != 0)
         goto fail;
