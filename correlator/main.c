@@ -277,7 +277,7 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     if (inc_corr_replay(corr) < 0)
         goto out;
     struct ing_events ingest = { d, corr, { cfg->max_decoded, cfg->max_line, cfg->max_events },
-                                 { 0, 0, 0, 0, 0 } };
+                                 { 0, 0, 0, 0, 0, 0 } };
     struct api_ctx api = { d, corr, &ingest, cfg->page_max, cfg->incident_events, db_now_us() };
     m.base = event_base_new();
     if (!m.base)

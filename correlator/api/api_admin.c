@@ -135,7 +135,7 @@ void api_admin_metrics(struct ing_req *r, void *arg)
     if (c->corr)
         inc_corr_get_stats(c->corr, &cs);
     const struct ing_events_stats *is = &c->ingest->st;
-    json_t *o = json_pack("{s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I,"
+    json_t *o = json_pack("{s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I,"
                           " s:I, s:I, s:I, s:I}}",
                           "uptime_s", (json_int_t)((db_now_us() - c->started_us) / 1000000),
                           "ingest",
@@ -144,6 +144,7 @@ void api_admin_metrics(struct ing_req *r, void *arg)
                           "duplicates", (json_int_t)is->duplicates,
                           "rejected", (json_int_t)is->rejected,
                           "failed", (json_int_t)is->failed,
+                          "conflicts", (json_int_t)is->conflicts,
                           "correlation",
                           "rules", (json_int_t)(c->corr ? inc_corr_rule_count(c->corr) : 0),
                           "events", (json_int_t)cs.events,

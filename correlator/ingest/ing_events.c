@@ -80,7 +80,7 @@ void ing_events_handle(struct ing_req *r, void *arg)
         ing_http_error(r, 503, "out of memory; retry later", 0);
         goto out;
     }
-    int64_t now = db_now_us(), max_seq = -1;
+    int64_t now = db_now_us(), max_seq = -1, conflicts = 0;
     if (db_begin(ie->db) != 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -91,7 +91,12 @@ void ing_events_handle(struct ing_req *r, void *arg)
             goto fail_tx;
         if (ev->in.seq > max_seq)
             max_seq = ev->in.seq;
-        if (rc == 1) {
+        if (rc == 0) {
+            int same = db_event_same(ie->db, ev->in.canh_id, ev->in.raw, ev->in.raw_len);
+            if (same < 0)
+                goto fail_tx;
+            conflicts += !same;
+        } else {
             fresh[nnew] = ev->json;
             rows[nnew] = rowid;
             nnew++;
@@ -105,10 +110,18 @@ void ing_events_handle(struct ing_req *r, void *arg)
         goto fail;
     ie->st.accepted += nnew;
     ie->st.duplicates += n - nnew;
+    ie->st.conflicts += (uint64_t)conflicts;
+    if (conflicts)
+        log_warning("ingest", "sensor %s req %llu: %lld events reuse a stored canh.id with "
+                    "different content (sensor seq reset?); they were not stored",
+                    r->who.name, (unsigned long long)r->req_id, (long long)conflicts);
     log_debug("ingest", "sensor %s req %llu: %zu events, %zu new", r->who.name,
               (unsigned long long)r->req_id, n, nnew);
-    ing_http_reply(r, 200, json_pack("{s:I, s:I}", "accepted", (json_int_t)nnew,
-                                     "duplicates", (json_int_t)(n - nnew)));
+    json_t *ans = json_pack("{s:I, s:I}", "accepted", (json_int_t)nnew, "duplicates",
+                            (json_int_t)(n - nnew));
+    if (conflicts)
+        json_object_set_new(ans, "conflicts", json_integer(conflicts));
+    ing_http_reply(r, 200, ans);
     /* Correlation runs after the answer: the events are durable already
      * and a crash here is covered by inc_corr_replay() at the next start. */
     if (ie->corr && nnew)

@@ -5,7 +5,10 @@
  * is sent only after the batch is committed (SQLite, synchronous=FULL), so
  * the sensor may then drop it from its spool. A rejected batch
  * (400/401/403/413/415, JSON error with the line) stores nothing; a batch
- * sent again is answered 200 with its events counted as duplicates.
+ * sent again is answered 200 with its events counted as duplicates. A
+ * duplicate id with different content is also counted in "conflicts" and
+ * logged: the sensor lost its canh.seq state and its events are being
+ * dropped as resends (give it a new sensor id or restore the seq file).
  */
 #ifndef CANH_ING_EVENTS_H
 #define CANH_ING_EVENTS_H
@@ -18,6 +21,7 @@
 
 struct ing_events_stats {
     uint64_t batches, accepted, duplicates, rejected, failed;
+    uint64_t conflicts; /* duplicates whose content differed: a sensor reused seqs */
 };
 
 struct ing_events {

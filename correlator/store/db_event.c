@@ -55,6 +55,20 @@ int db_event_insert(struct db *d, const struct db_event_in *ev, int64_t received
     return ret;
 }
 
+int db_event_same(struct db *d, const char *canh_id, const char *raw, size_t len)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT raw = ?2 FROM events WHERE canh_id = ?1");
+    if (!st)
+        return DB_ERR_IO;
+    sqlite3_bind_text(st, 1, canh_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, raw, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    /* Gone (expired) counts as the same: nothing to compare with. */
+    int ret = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : rc == SQLITE_DONE ? 1 : DB_ERR_IO;
+    sqlite3_reset(st);
+    return ret;
+}
+
 int db_event_sensor_seen(struct db *d, const char *sensor, int64_t now_us, int64_t max_seq,
                          int64_t nnew)
 {

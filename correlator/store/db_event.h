@@ -35,6 +35,11 @@ struct db_event_in {
 int db_event_insert(struct db *d, const struct db_event_in *ev, int64_t received_us,
                     int64_t *rowid);
 
+/* For an event that was a duplicate: 1 when the stored raw line is the
+ * same (a resend), 0 when it differs (the sensor reused a seq, e.g. after
+ * its canh.seq file was lost), <0 on error. */
+int db_event_same(struct db *d, const char *canh_id, const char *raw, size_t len);
+
 /* After a batch from a sensor: last seen time, highest seq, event count. */
 int db_event_sensor_seen(struct db *d, const char *sensor, int64_t now_us, int64_t max_seq,
                          int64_t nnew);
