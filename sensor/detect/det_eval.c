@@ -174,10 +174,10 @@ static bool read_num(const struct det_byte *b, uint16_t flags, const uint8_t *bu
 }
 
 static bool eval_from(const struct det_list *l, uint16_t idx, const uint8_t *buf, uint32_t len,
-                      int64_t cur, struct det_eval_scratch *s);
+                      int64_t cur, int64_t hi, struct det_eval_scratch *s);
 
 static bool eval_content(const struct det_list *l, uint16_t idx, const uint8_t *buf, uint32_t len,
-                         int64_t cur, struct det_eval_scratch *s)
+                         int64_t cur, int64_t hi, struct det_eval_scratch *s)
 {
     const struct det_sm *sm = &l->sm[idx];
     const struct det_content *c = &sm->u.c;
@@ -224,14 +224,16 @@ static bool eval_content(const struct det_list *l, uint16_t idx, const uint8_t *
         if (neg) {
             if (m != NULL)
                 return false;
-            return eval_from(l, (uint16_t)(idx + 1), buf, len, cur, s);
+            return eval_from(l, (uint16_t)(idx + 1), buf, len, cur, hi, s);
         }
         if (m == NULL)
             return false;
         int64_t mend = (m - buf) + c->len;
-        if (eval_from(l, (uint16_t)(idx + 1), buf, len, mend, s))
+        if (eval_from(l, (uint16_t)(idx + 1), buf, len, mend, mend > hi ? mend : hi, s))
             return true;
-        if (!next_rel || (fl & (DET_CF_ENDSWITH | DET_CF_STARTSWITH)))
+        /* retry at the next occurrence: a later relative match failed, or
+         * (stream pass) this occurrence lies wholly in the tail */
+        if ((!next_rel && s->min_end == 0) || (fl & (DET_CF_ENDSWITH | DET_CF_STARTSWITH)))
             return false;
         start = (m - buf) + 1;
     }
@@ -303,17 +305,21 @@ static bool eval_byte(const struct det_sm *sm, const uint8_t *buf, uint32_t len,
     return false;
 }
 
+/* hi: the furthest end of a positive match so far; with s->min_end set
+ * (stream tail) the list matches only when hi passes it. */
 static bool eval_from(const struct det_list *l, uint16_t idx, const uint8_t *buf, uint32_t len,
-                      int64_t cur, struct det_eval_scratch *s)
+                      int64_t cur, int64_t hi, struct det_eval_scratch *s)
 {
     for (; idx < l->nsm; idx++) {
         const struct det_sm *sm = &l->sm[idx];
         switch (sm->type) {
         case DET_SM_CONTENT:
-            return eval_content(l, idx, buf, len, cur, s);
+            return eval_content(l, idx, buf, len, cur, hi, s);
         case DET_SM_PCRE:
             if (!eval_pcre(sm, buf, len, &cur, s))
                 return false;
+            if (!(sm->flags & DET_PCRE_NEGATED) && cur > hi)
+                hi = cur;
             break;
         case DET_SM_BYTE_TEST:
         case DET_SM_BYTE_JUMP:
@@ -336,13 +342,13 @@ static bool eval_from(const struct det_list *l, uint16_t idx, const uint8_t *buf
         }
         }
     }
-    return true;
+    return s->min_end == 0 || hi > s->min_end;
 }
 
 bool det_eval_list(const struct det_list *l, const uint8_t *buf, uint32_t len, struct det_eval_scratch *s)
 {
     s->budget = DET_EVAL_BUDGET;
-    return eval_from(l, 0, buf, len, 0, s);
+    return eval_from(l, 0, buf, len, 0, 0, s);
 }
 
 bool det_eval_lists(const struct det_rule *r, const struct det_input *in, struct det_eval_scratch *s,
@@ -356,8 +362,21 @@ bool det_eval_lists(const struct det_rule *r, const struct det_input *in, struct
         const struct det_buf_ref *b = &in->buf[l->buf];
         if (b->ptr == NULL)
             return false;
-        if (!det_eval_list(l, b->ptr, b->len, s))
+        if (l->buf == DET_BUF_PAYLOAD && in->stream_new > 0 && in->stream_new <= b->len) {
+            /* stream pass: the new data alone (offsets count from its start),
+             * else across the tail with a match ending in the new data */
+            uint32_t nw = in->stream_new;
+            bool m = det_eval_list(l, b->ptr + nw, b->len - nw, s);
+            if (!m) {
+                s->min_end = nw;
+                m = det_eval_list(l, b->ptr, b->len, s);
+                s->min_end = 0;
+            }
+            if (!m)
+                return false;
+        } else if (!det_eval_list(l, b->ptr, b->len, s)) {
             return false;
+        }
         *last_buf = b->ptr;
         *last_len = b->len;
     }

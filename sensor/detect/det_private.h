@@ -182,6 +182,9 @@ struct det_thr {
 #define DET_RF_PKT_ONLY    0x0100u  /* "tcp-pkt" */
 #define DET_RF_HAS_FLOW_KW 0x0200u
 #define DET_RF_SUPPRESSED  0x0400u  /* suppress without ip in threshold.config */
+#define DET_RF_HAS_PAYLOAD 0x0800u  /* a list on DET_BUF_PAYLOAD */
+#define DET_RF_HAS_APPBUF  0x1000u  /* a list on an app-layer buffer */
+#define DET_RF_HAS_PKT_KW  0x2000u  /* dsize ttl flags itype...: one packet's fields */
 
 /* header protocol */
 #define DET_IPP_ANY 0
@@ -307,6 +310,7 @@ extern const struct det_buf_info det_buf_table[DET_BUF_MAX];
 /* ---- evaluation (det_eval.c) ---- */
 struct det_eval_scratch {
     void *md;              /* pcre2_match_data_8 * */
+    int64_t min_end;       /* a list matches only if some match ends past this (stream tail) */
     uint64_t vars[RULE_MAX_VARS];
     uint32_t budget;       /* steps left for this list (recursion limit) */
 };

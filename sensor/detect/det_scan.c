@@ -128,6 +128,22 @@ static void derive_buffers(struct det_thread *t)
     }
 }
 
+/* Which pass a rule belongs to (see det_inspect() in detect.h). */
+static bool det_pass_wants(const struct det_rule *r, uint32_t f)
+{
+    uint16_t rf = r->flags;
+    if (f & DET_IN_APP)
+        return (rf & DET_RF_HAS_APPBUF) != 0;
+    if (rf & DET_RF_HAS_APPBUF)
+        return false;
+    if (f & DET_IN_STREAM)
+        return (rf & DET_RF_HAS_PAYLOAD) && !(rf & DET_RF_HAS_PKT_KW);
+    if ((f & DET_IN_PKT_STREAMED) && (rf & DET_RF_HAS_PAYLOAD) &&
+        !(rf & (DET_RF_HAS_PKT_KW | DET_RF_PKT_ONLY | DET_RF_NO_STREAM)))
+        return false;
+    return true;
+}
+
 int det_inspect(struct det_thread *t, const struct det_input *input, struct det_alert *out, int max)
 {
     const struct det_engine *e = t->e;
@@ -158,6 +174,8 @@ int det_inspect(struct det_thread *t, const struct det_input *input, struct det_
     for (uint32_t i = 0; i < t->ncand; i++) {
         const struct det_rule *r = e->rules[t->cand[i]];
         bool swapped;
+        if (!det_pass_wants(r, in->flags))
+            continue;
         if (!det_eval_header(r, in, &swapped))
             continue;
         if (r->nfb > 0 && !det_eval_flowbits_check(r, in->flow))

@@ -123,6 +123,11 @@ struct det_flow {
 #define DET_IN_STREAM      0x04u /* DET_BUF_PAYLOAD is reassembled stream data */
 #define DET_IN_HAS_FLOW    0x08u /* the packet belongs to a tracked flow */
 #define DET_IN_NO_PKT_KW   0x10u /* a stream/app-layer pass: skip ttl/dsize/flags... */
+#define DET_IN_APP         0x20u /* an app-layer pass (one transaction direction):
+                                  * only rules reading app-layer buffers run */
+#define DET_IN_PKT_STREAMED 0x40u /* a packet pass whose payload also reaches a stream
+                                  * pass: payload rules without packet keywords are
+                                  * left to the stream pass (no double alert) */
 
 /* One inspection: a packet (addresses, ports, header fields) and the
  * buffers present for it. Buffers with len 0 and ptr NULL are absent. */
@@ -138,6 +143,12 @@ struct det_input {
     enum det_app app;             /* protocol of the flow as classified */
     enum det_app app_ts, app_tc;  /* per-direction protocol if known (else app) */
     struct det_buf_ref buf[DET_BUF_MAX];
+    /* Stream pass (DET_IN_STREAM): DET_BUF_PAYLOAD is [tail of earlier data |
+     * new data] and stream_new is where the new data starts. A payload list
+     * matches when it matches in the new data alone, or in the whole buffer
+     * with a match ending in the new data: a content spanning two deliveries
+     * is found once, and history is never rescanned. 0 elsewhere. */
+    uint32_t stream_new;
 };
 
 /* An alert. Strings borrow from the engine (valid while it lives). */
@@ -201,7 +212,12 @@ struct det_thread *det_thread_new(const struct det_engine *e);
 void det_thread_free(struct det_thread *t);
 
 /* Inspect one packet or chunk; writes up to max alerts into out and returns
- * how many. Flowbits in in->flow are updated; thresholds use packet time.
+ * how many. Which rules a pass runs (Suricata's split):
+ *   packet pass (no DET_IN_STREAM/APP): rules without app-layer buffers;
+ *     with DET_IN_PKT_STREAMED, payload rules only if they have packet
+ *     keywords (dsize, flags...) or are tcp-pkt/no_stream;
+ *   stream pass (DET_IN_STREAM): payload rules without packet keywords;
+ *   app pass (DET_IN_APP): rules reading app-layer buffers. Flowbits in in->flow are updated; thresholds use packet time.
  * Never allocates. */
 int det_inspect(struct det_thread *t, const struct det_input *in, struct det_alert *out, int max);
 

@@ -67,6 +67,7 @@ static int kw_cmp(struct rule_pctx *pc, const struct rule_kw *kw, const char *ar
         snprintf(err, errlen, "value out of range 0..%u", max);
         return DET_ERR_INVAL;
     }
+    rule_pctx_rule(pc)->flags |= DET_RF_HAS_PKT_KW;
     return rule_pctx_add_pm(pc, pk_match, d);
 }
 
@@ -136,6 +137,7 @@ static int kw_flags(struct rule_pctx *pc, const struct rule_kw *kw, const char *
         else
             d->set |= b;
     }
+    rule_pctx_rule(pc)->flags |= DET_RF_HAS_PKT_KW;
     return rule_pctx_add_pm(pc, pk_flags_match, d);
 }
 

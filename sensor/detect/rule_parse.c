@@ -274,6 +274,7 @@ static int finish_lists(struct rule_pctx *pc, char *err, size_t errlen)
         for (int i = 0; i < pc->nsm; i++)
             if (pc->smbuf[i] == order[k])
                 l->sm[l->nsm++] = pc->sm[i];
+        r->flags |= l->buf == DET_BUF_PAYLOAD ? DET_RF_HAS_PAYLOAD : DET_RF_HAS_APPBUF;
         enum det_app ba = det_buf_table[l->buf].app;
         if (ba != DET_APP_UNKNOWN) {
             if (r->app == DET_APP_UNKNOWN) {

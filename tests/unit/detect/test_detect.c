@@ -260,7 +260,7 @@ TEST(http_buffers_and_alert_fields)
     CHECK_EQ_INT(det_engine_rule_count(e), 3);
     struct det_thread *t = det_thread_new(e);
     struct packet p = mkpkt(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.0.2", 80, NULL, 0);
-    struct det_input in = { .p = &p, .flags = DET_IN_TO_SERVER | DET_IN_ESTABLISHED, .app = DET_APP_HTTP };
+    struct det_input in = { .p = &p, .flags = DET_IN_TO_SERVER | DET_IN_ESTABLISHED | DET_IN_APP, .app = DET_APP_HTTP };
     in.buf[DET_BUF_HTTP_METHOD] = (struct det_buf_ref){ (const uint8_t *)"GET", 3 };
     in.buf[DET_BUF_HTTP_URI] = (struct det_buf_ref){ (const uint8_t *)"/admin/x", 8 };
     in.buf[DET_BUF_HTTP_HOST] = (struct det_buf_ref){ (const uint8_t *)"www.example.com", 15 };
