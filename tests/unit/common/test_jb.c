@@ -6,6 +6,9 @@
 #include "jb.h"
 
 #include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 static json_t *jb_parse(struct jb *j)
 {
@@ -131,6 +134,81 @@ TEST(jb_doubles_stay_json)
     if (v)
         CHECK(json_real_value(json_object_get(v, "loss")) == 12.5);
     json_decref(v);
+}
+
+/* The hand-written formatters against the C library's, over edge cases. */
+TEST(jb_time_matches_gmtime)
+{
+    static const long long secs[] = { 0, -1, 951782400 /* 2000-02-29 */, 4107542399 /* 2100-02-28 */,
+                                      253402300799 /* 9999-12-31T23:59:59 */, -62167219200 /* 0000-01-01 */,
+                                      1795138607, 1609459199, 253402300800 /* year 10000 */ };
+    for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+        struct timeval tv = { .tv_sec = (time_t)secs[i], .tv_usec = (suseconds_t)(i * 111111 % 1000000) };
+        time_t t = tv.tv_sec;
+        struct tm tm;
+        char want[64], got[64];
+        CHECK(gmtime_r(&t, &tm) != NULL);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+        jb_format_time(tv, got, sizeof(got));
+        CHECK_EQ_STR(got, want);
+        char buf[128], quoted[80];
+        struct jb j;
+        jb_init(&j, buf, sizeof(buf));
+        jb_time(&j, NULL, tv);
+        snprintf(quoted, sizeof(quoted), "\"%s\"", want);
+        CHECK_EQ_STR(jb_text(&j), quoted);
+    }
+}
+
+TEST(jb_integers_match_printf)
+{
+    static const int64_t v[] = { 0, 1, -1, 9, 10, -10, 4294967296LL, INT64_MAX, INT64_MIN };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        char buf[64], want[64];
+        struct jb j;
+        jb_init(&j, buf, sizeof(buf));
+        jb_open_array(&j, NULL);
+        jb_int(&j, NULL, v[i]);
+        jb_uint(&j, NULL, (uint64_t)v[i]);
+        jb_close_array(&j);
+        snprintf(want, sizeof(want), "[%lld,%llu]", (long long)v[i], (unsigned long long)(uint64_t)v[i]);
+        CHECK_EQ_STR(jb_text(&j), want);
+    }
+}
+
+TEST(jb_long_strings_escape_at_any_offset)
+{
+    /* a special byte at each position of a 40-byte run (the scanner reads
+     * 8 bytes at a time) is escaped, and the rest is copied unchanged */
+    static const char specials[] = "\"\\\n\x01\x1f\x7f\xff";
+    for (size_t pos = 0; pos < 40; pos++) {
+        for (size_t k = 0; k < sizeof(specials) - 1; k++) {
+            char raw[40], buf[512];
+            struct jb j;
+            memset(raw, 'x', sizeof(raw));
+            raw[pos] = specials[k];
+            jb_init(&j, buf, sizeof(buf));
+            jb_open_object(&j, NULL);
+            jb_strn(&j, "v", raw, sizeof(raw));
+            jb_close_object(&j);
+            json_t *v = jb_parse(&j);
+            CHECK(v != NULL);
+            if (v == NULL)
+                return;
+            json_t *u = json_object_get(v, "v");
+            const char *s = json_string_value(u);
+            size_t n = json_string_length(u);
+            unsigned char c = (unsigned char)specials[k];
+            /* 0xff comes back as U+00FF (2 bytes in UTF-8) */
+            CHECK_EQ_INT(n, c == 0xff ? 41 : 40);
+            CHECK(s[pos] == (c == 0xff ? '\xc3' : (char)c));
+            for (size_t i = 0; i < n; i++)
+                if (i < pos || i > pos + (c == 0xff))
+                    CHECK(s[i] == 'x');
+            json_decref(v);
+        }
+    }
 }
 
 int main(int argc, char **argv)
