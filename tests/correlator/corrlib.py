@@ -65,13 +65,19 @@ class Daemon:
         raise AssertionError("daemon did not start")
 
     def stop(self, sig=signal.SIGTERM):
+        """Stop the daemon; after SIGTERM it must exit 0 (a sanitizer report
+        or a leak found at exit fails the test)."""
+        rc = None
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            self.proc.wait(10)
+            rc = self.proc.wait(30)
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
             self.log = None
+        if sig == signal.SIGTERM and rc not in (None, 0):
+            with open(os.path.join(self.data, "daemon.log")) as f:
+                raise AssertionError("daemon exited %d after SIGTERM:\n%s" % (rc, f.read()[-4000:]))
 
     def close(self):
         self.stop()
