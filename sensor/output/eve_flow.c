@@ -14,10 +14,10 @@ static void eve_flow_risk(const char *name, void *arg)
 
 static void eve_flow_hex(struct jb *j, const char *key, uint8_t v)
 {
-    char s[4];
+    static const char hex[] = "0123456789abcdef";
+    char s[2] = { hex[v >> 4], hex[v & 15] };
 
-    snprintf(s, sizeof(s), "%02x", v);
-    jb_str(j, key, s);
+    jb_strn(j, key, s, 2);
 }
 
 int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum flow_end_reason r)
