@@ -384,6 +384,47 @@ def end_to_end_sensor(binary):
         d.close()
 
 
+def tls_when_configured(binary):
+    """With tls.cert/tls.key the API speaks HTTPS only; a client that trusts
+    the certificate can ingest, plain HTTP gets nowhere."""
+    import ssl
+    import urllib.request
+    with tempfile.TemporaryDirectory() as t:
+        crt, key = os.path.join(t, "c.pem"), os.path.join(t, "k.pem")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", crt, "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           capture_output=True)
+        if r.returncode != 0:
+            raise Skip("openssl cannot make a test certificate")
+        d = Daemon(binary, sets=("tls.cert=" + crt, "tls.key=" + key))
+        try:
+            tok = d.token_of(d.cli("sensor", "add", "s1").stdout)
+            d.start()
+            ctx = ssl.create_default_context(cafile=crt)
+            req = urllib.request.Request(
+                "https://127.0.0.1:%d/api/v1/events" % d.port, data=ndjson([alert(1)]),
+                headers={"Authorization": "Bearer " + tok,
+                         "Content-Type": "application/x-ndjson"}, method="POST")
+            with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
+                assert resp.status == 200
+                assert json.loads(resp.read()) == {"accepted": 1, "duplicates": 0}
+            try:
+                request(d.url("/api/v1/health"), timeout=3)
+                plain_ok = True
+            except Exception:
+                plain_ok = False
+            assert not plain_ok, "plain HTTP answered on a TLS listener"
+            assert d.count() == 1
+            d.stop()
+        finally:
+            d.close()
+        r = subprocess.run([binary, "--set", "tls.cert=/nonexistent.pem", "--set",
+                            "data-dir=" + t, "--set", "listen.port=0"],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 1 and "tls" in r.stderr, r
+
+
 def config_check(binary):
     with tempfile.TemporaryDirectory() as t:
         bad = os.path.join(t, "c.yaml")
@@ -421,6 +462,7 @@ def main():
             for fn in TESTS]
     plan += [("config_check", None, config_check), ("deploy_config_is_valid", None,
                                                     deploy_config_is_valid),
+             ("tls_when_configured", None, tls_when_configured),
              ("end_to_end_sensor", None, end_to_end_sensor)]
     for name, fn, extra in plan:
         if a.only and not any(o in name for o in a.only):
