@@ -8,7 +8,8 @@ CORR_SRCS += correlator/main.c correlator/corr_cfg.c \
              correlator/store/db_auth.c \
              correlator/incident/inc_corr.c \
              correlator/api/api.c correlator/api/api_incidents.c \
-             correlator/api/api_events.c correlator/api/api_admin.c
+             correlator/api/api_events.c correlator/api/api_admin.c \
+             correlator/api/api_health.c
 
 STORE_SRCS := correlator/store/db.c correlator/store/db_migrations.c \
               correlator/store/db_event.c correlator/store/db_incident.c \

@@ -29,6 +29,8 @@ static const struct cfg_opt corr_cfg_schema[] = {
     { "api.page-max", CFG_INT, "500", 1, 100000, "largest limit= of list endpoints" },
     { "api.incident-events", CFG_INT, "200", 0, 100000,
       "events returned with one incident (newest first)" },
+    { "health.sensor-silent-after", CFG_INT, "30", 5, 86400,
+      "seconds without a batch before a sensor is reported silent (/api/v1/sensors, /metrics)" },
     { "log.level", CFG_STR, "notice", 0, 0, "error warning notice info debug" },
     { "log.file", CFG_STR, NULL, 0, 0, "also append log lines to this file" },
 };
@@ -79,6 +81,7 @@ int corr_cfg_load(const char *path, const char *const *sets, size_t nsets, struc
     out->timeout_s = (int)cfg_get_int(c, "limits.timeout");
     out->page_max = (int)cfg_get_int(c, "api.page-max");
     out->incident_events = (int)cfg_get_int(c, "api.incident-events");
+    out->sensor_silent_s = (int)cfg_get_int(c, "health.sensor-silent-after");
     corr_cfg_str(c, "log.level", out->log_level, sizeof out->log_level);
     corr_cfg_str(c, "log.file", out->log_file, sizeof out->log_file);
     if (log_level_parse(out->log_level) < 0) {

@@ -18,6 +18,7 @@ struct corr_cfg {
     size_t max_body, max_decoded, max_line, max_events, max_headers;
     int timeout_s;
     int page_max, incident_events;
+    int sensor_silent_s;              /* health.sensor-silent-after */
     char log_level[16];
     char log_file[512];               /* "" = stderr only */
 };

@@ -278,7 +278,8 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
         goto out;
     struct ing_events ingest = { d, corr, { cfg->max_decoded, cfg->max_line, cfg->max_events },
                                  { 0, 0, 0, 0, 0, 0 } };
-    struct api_ctx api = { d, corr, &ingest, cfg->page_max, cfg->incident_events, db_now_us() };
+    struct api_ctx api = { d, corr, &ingest, cfg->page_max, cfg->incident_events, db_now_us(),
+                           { .silent_after_s = cfg->sensor_silent_s } };
     m.base = event_base_new();
     if (!m.base)
         goto out;

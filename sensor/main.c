@@ -43,6 +43,7 @@ struct main_args {
     int nrule_files;
     char bpf[1024];
     bool test_only;
+    bool dump_config;
 };
 
 static void main_usage(FILE *out)
@@ -58,6 +59,7 @@ static void main_usage(FILE *out)
             "  --set KEY=VALUE  override a sensor.yaml key (repeatable)\n"
             "  --user U, --group G  drop privileges after opening capture\n"
             "  -T               check the configuration and exit (0 ok, 1 errors)\n"
+            "  --dump-config    print every key with its effective value and help, and exit\n"
             "  -S FILE          load this rule file instead of rule-files (repeatable)\n"
             "  -V               print versions and exit\n"
             "  -h               this help\n");
@@ -77,7 +79,8 @@ static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c,
     static const struct option longopts[] = {
         { "workers", required_argument, NULL, 'W' }, { "set", required_argument, NULL, 's' },
         { "user", required_argument, NULL, 'U' },    { "group", required_argument, NULL, 'G' },
-        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },          { "dump-config", no_argument, NULL, 'D' },
+        { NULL, 0, NULL, 0 },
     };
     char buf[256];
     int opt;
@@ -89,6 +92,7 @@ static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c,
         case 'c': a->config = optarg; break;
         case 'l': a->logdir = optarg; break;
         case 'T': a->test_only = true; break;
+        case 'D': a->dump_config = true; break;
         case 'U': a->user = optarg; break;
         case 'G': a->group = optarg; break;
         case 'k':
@@ -244,6 +248,11 @@ int main(int argc, char **argv)
     pr = main_parse(argc, argv, &a, c, &errors);
     if (pr != 0) {
         rc = pr > 0 ? 0 : 1;
+        goto out;
+    }
+    if (a.dump_config) {
+        cfg_dump(c, stdout);
+        rc = errors > 0 ? 1 : 0;
         goto out;
     }
     errors += sensor_cfg_read(c, &sc);

@@ -16,6 +16,8 @@ int api_register(struct ing_http *h, struct api_ctx *c)
     rc |= ing_http_route(h, P, "/api/v1/events", ING_HTTP_SENSOR, ing_events_handle, c->ingest);
     rc |= ing_http_route(h, G, "/api/v1/events", DB_ROLE_VIEWER, api_events_search, c);
     rc |= ing_http_route(h, G, "/api/v1/health", DB_ROLE_NONE, api_admin_health, c);
+    rc |= ing_http_route(h, G, "/healthz", DB_ROLE_NONE, api_health_healthz, c);
+    rc |= ing_http_route(h, G, "/metrics", DB_ROLE_VIEWER, api_health_metrics, c);
     rc |= ing_http_route(h, G, "/api/v1/whoami", DB_ROLE_VIEWER, api_admin_whoami, c);
     rc |= ing_http_route(h, G, "/api/v1/metrics", DB_ROLE_VIEWER, api_admin_metrics, c);
     rc |= ing_http_route(h, G, "/api/v1/incidents", DB_ROLE_VIEWER, api_incidents_list, c);

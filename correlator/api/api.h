@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "api/api_health.h"
 #include "incident/inc_corr.h"
 #include "ingest/ing_events.h"
 #include "ingest/ing_http.h"
@@ -22,6 +23,7 @@ struct api_ctx {
     int page_max;         /* largest limit= accepted */
     int incident_events;  /* events shown with one incident */
     int64_t started_us;
+    struct api_health_state health; /* /healthz, /metrics, sensor silence */
 };
 
 /* Register every route (ingest included) on h. 0 or -1. ctx must outlive h. */

@@ -50,7 +50,8 @@ void api_admin_sensors(struct ing_req *r, void *arg)
 {
     struct api_ctx *c = arg;
     if (r->method == EVHTTP_REQ_GET) {
-        ing_http_reply(r, 200, json_pack("{s:o}", "sensors", db_event_sensors(c->db)));
+        ing_http_reply(r, 200, json_pack("{s:o}", "sensors", api_health_sensors_mark(
+                           db_event_sensors(c->db), db_now_us(), c->health.silent_after_s)));
         return;
     }
     json_t *body = api_json_body(r);
