@@ -1,0 +1,16 @@
+# sensor/filescan: file carving, hashes, YARA, file-store, hash lists.
+# Included from sensor/sensor.mk. See sensor/filescan/README.md.
+FSCAN_SRCS := sensor/filescan/file_track.c sensor/filescan/fscan_yara.c
+FSCAN_LIBS := -lyara -lcrypto -lmagic
+
+SENSOR_SRCS += $(FSCAN_SRCS)
+SENSOR_LIBS += -lmagic
+
+UNIT_TESTS += file_track
+UNIT_file_track_SRCS := tests/unit/filescan/test_file_track.c sensor/filescan/file_track.c common/log.c
+UNIT_file_track_LIBS := -lcrypto
+
+UNIT_TESTS += fscan_yara
+UNIT_fscan_yara_SRCS := tests/unit/filescan/test_fscan_yara.c \
+                        common/jb.c common/log.c
+UNIT_fscan_yara_LIBS := -lyara -ljansson

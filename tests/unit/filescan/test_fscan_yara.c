@@ -1,0 +1,268 @@
+/* Unit tests of sensor/filescan/fscan_yara.c: our signatures/yara rules on
+ * EICAR, a file with one broken rule (the others load, the error names file
+ * and line), rule blocks, meta-derived severity/sid, JSON of a match, and
+ * the corpus rules (../shared/corpus/yara) on the corpus samples against the
+ * matches `yara` itself reported (reference/yara/samples-matches.txt). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "filescan/fscan_yara.c"
+#include "../runner.h"
+
+#define CORPUS "../shared/corpus"
+static const char eicar[] =
+    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+static bool has_match(const struct fscan_yara_result *r, const char *name)
+{
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(fscan_yara_rule_name(r->rule[i]), name) == 0)
+            return true;
+    return false;
+}
+
+static char *write_tmp(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof(path), "/tmp/canh-yara-XXXXXX.yar");
+    int fd = mkstemps(path, 4);
+    if (fd < 0)
+        return NULL;
+    if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+TEST(own_rules_find_eicar_and_not_benign)
+{
+    const char *paths[] = { "signatures/yara" };
+    struct fscan_yara_load_stats st;
+    struct fscan_yara *y = fscan_yara_load(paths, 1, &st);
+    struct fscan_yara_result r;
+    const char *benign = "hello, this is an ordinary text file\n";
+
+    CHECK(y != NULL);
+    if (y == NULL)
+        return;
+    CHECK(st.files >= 3);
+    CHECK_EQ_INT(st.rules_failed, 0);
+    CHECK(fscan_yara_rule_count(y) >= 5);
+    struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 5);
+    CHECK_EQ_INT(fscan_yara_scan(s, (const uint8_t *)eicar, strlen(eicar), &r), 0);
+    CHECK(has_match(&r, "canh_eicar"));
+    CHECK(!has_match(&r, "canh_eicar_embedded"));
+    for (int i = 0; i < r.n; i++) {
+        if (strcmp(fscan_yara_rule_name(r.rule[i]), "canh_eicar") == 0) {
+            CHECK_EQ_INT(fscan_yara_rule_sid(r.rule[i]), 2000001);
+            CHECK_EQ_INT(fscan_yara_rule_severity(r.rule[i]), 3);
+            CHECK_EQ_STR(fscan_yara_rule_ns(r.rule[i]), "canh_eicar");
+        }
+    }
+    CHECK_EQ_INT(fscan_yara_scan(s, (const uint8_t *)benign, strlen(benign), &r), 0);
+    CHECK_EQ_INT(r.n, 0);
+    fscan_yara_scanner_free(s);
+    fscan_yara_unref(y);
+}
+
+/* One rule with an undefined identifier between two good ones: the file
+ * loads with two rules, the broken one is counted; a syntax error too. */
+TEST(broken_rule_skipped_others_load)
+{
+    const char *src =
+        "rule good_one { strings: $a = \"alpha-marker\" condition: $a }\n"
+        "\n"
+        "rule broken_one {\n"
+        "  strings: $a = \"beta\"\n"
+        "  condition: $a and no_such_identifier\n"
+        "}\n"
+        "// a comment with a brace }\n"
+        "rule good_two { strings: $h = { 41 42 43 } $s = \"}{\" condition: $h or $s }\n"
+        "rule broken_syntax { strings: $a = \"x\" condition: $a and and }\n";
+    char *p = write_tmp(src);
+    const char *paths[] = { p };
+    struct fscan_yara_load_stats st;
+    struct fscan_yara_result r;
+
+    CHECK(p != NULL);
+    struct fscan_yara *y = fscan_yara_load(paths, 1, &st);
+    CHECK(y != NULL);
+    if (y == NULL)
+        goto out;
+    CHECK_EQ_INT(st.rules_failed, 2);
+    CHECK_EQ_INT(st.files_failed, 0);
+    CHECK_EQ_INT(fscan_yara_rule_count(y), 2);
+    struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 0);
+    fscan_yara_scan(s, (const uint8_t *)"..alpha-marker..ABC", 19, &r);
+    CHECK(has_match(&r, "good_one") && has_match(&r, "good_two"));
+    CHECK_EQ_INT(r.n, 2);
+    fscan_yara_scanner_free(s);
+    fscan_yara_unref(y);
+out:
+    unlink(p);
+}
+
+/* The error callback carries the line of the broken rule. */
+TEST(compile_error_reports_line)
+{
+    const char *src = "rule a { condition: true }\n\nrule b {\n condition: nope\n}\n";
+    char *p = write_tmp(src);
+    struct fscan_yara_ctx ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.path = p;
+    yr_initialize();
+    CHECK(fscan_yara_try(p, NULL, "t", &ctx) != 0);
+    CHECK_EQ_INT(ctx.nerr, 1);
+    CHECK_EQ_INT(ctx.err_line[0], 4);
+    CHECK(strstr(ctx.err_msg[0], "nope") != NULL);
+    yr_finalize();
+    unlink(p);
+}
+
+TEST(blocks_found_with_modifiers_comments_and_regex)
+{
+    const char *src = "import \"pe\"\n"
+                      "private rule p1 { condition: true }\n"
+                      "/* rule fake { } */\n"
+                      "global rule g2 : tag {\n strings: $r = /a}b/ $s = \"{\"\n condition: $r or $s\n}\n"
+                      "rule r3 { condition: pe.number_of_sections > 1 }\n";
+    struct fscan_yara_block b[8];
+    int n = fscan_yara_blocks(src, strlen(src), b, 8);
+
+    CHECK_EQ_INT(n, 3);
+    if (n == 3) {
+        CHECK_EQ_STR(b[0].name, "p1");
+        CHECK_EQ_STR(b[1].name, "g2");
+        CHECK_EQ_INT(b[1].line0, 4);
+        CHECK_EQ_INT(b[1].line1, 7);
+        CHECK_EQ_STR(b[2].name, "r3");
+        CHECK_EQ_INT(b[2].line0, 8);
+    }
+}
+
+TEST(severity_and_json_from_meta)
+{
+    const char *src =
+        "rule s1 : t1 t2 { meta: score = 80 description = \"d\" hash = \"a\" hash = \"b\" condition: true }\n"
+        "rule s2 { meta: severity = \"low\" enabled = true condition: true }\n"
+        "rule s3 { condition: true }\n";
+    char *p = write_tmp(src);
+    const char *paths[] = { p };
+    struct fscan_yara_result r;
+    char buf[4096];
+    struct jb j;
+
+    struct fscan_yara *y = fscan_yara_load(paths, 1, NULL);
+    struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 0);
+    fscan_yara_scan(s, (const uint8_t *)"x", 1, &r);
+    CHECK_EQ_INT(r.n, 3);
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_array(&j, NULL);
+    for (int i = 0; i < r.n; i++) {
+        const char *n = fscan_yara_rule_name(r.rule[i]);
+        int sev = fscan_yara_rule_severity(r.rule[i]);
+        if (strcmp(n, "s1") == 0) {
+            CHECK_EQ_INT(sev, 1);
+            CHECK_EQ_STR(fscan_yara_rule_description(r.rule[i]), "d");
+        } else if (strcmp(n, "s2") == 0) {
+            CHECK_EQ_INT(sev, 3);
+        } else {
+            CHECK_EQ_INT(sev, 2);
+            CHECK(fscan_yara_rule_description(r.rule[i]) == NULL);
+        }
+        uint32_t sid = fscan_yara_rule_sid(r.rule[i]);
+        CHECK(sid >= 1 && sid <= 2147483647u);
+        fscan_yara_rule_json(r.rule[i], &j);
+    }
+    jb_close_array(&j);
+    CHECK(jb_ok(&j));
+    json_error_t err;
+    json_t *arr = json_loads(jb_text(&j), JSON_REJECT_DUPLICATES, &err);
+    CHECK(arr != NULL);
+    json_t *first = json_array_get(arr, 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(first, "rule")), "s1");
+    CHECK_EQ_INT(json_array_size(json_object_get(first, "tags")), 2);
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(first, "meta"), "score")), 80);
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(first, "meta"), "hash")), "a");
+    json_decref(arr);
+    fscan_yara_scanner_free(s);
+    fscan_yara_unref(y);
+    unlink(p);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *b;
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = malloc(*len + 1);
+    *len = fread(b, 1, *len, f);
+    fclose(f);
+    return b;
+}
+
+/* The corpus rules (index.yar with includes, pe/hash/math modules) on the
+ * corpus samples give exactly the matches `yara` gave. */
+TEST(corpus_rules_on_samples_match_reference)
+{
+    const char *paths[] = { CORPUS "/yara/index.yar" };
+    const char *samples[] = { "eicar.com", "eicar-embedded.txt", "gtube.eml", "benign.txt" };
+    struct fscan_yara_load_stats st;
+    struct fscan_yara_result r;
+    size_t rlen;
+    char *ref;
+
+    if (access(CORPUS "/yara/index.yar", R_OK) != 0)
+        SKIP("corpus_rules_on_samples_match_reference: ../shared/corpus absent");
+    ref = slurp(CORPUS "/reference/yara/samples-matches.txt", &rlen);
+    struct fscan_yara *y = fscan_yara_load(paths, 1, &st);
+    CHECK(y != NULL && ref != NULL);
+    if (y == NULL || ref == NULL)
+        return;
+    CHECK_EQ_INT(st.rules_failed + st.files_failed, 0);
+    CHECK(fscan_yara_rule_count(y) > 100);
+    struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 10);
+    for (size_t i = 0; i < 4; i++) {
+        char path[512], line[256];
+        size_t len, expected = 0;
+        snprintf(path, sizeof(path), CORPUS "/yara/samples/%s", samples[i]);
+        char *data = slurp(path, &len);
+        CHECK(data != NULL);
+        CHECK_EQ_INT(fscan_yara_scan(s, (const uint8_t *)data, len, &r), 0);
+        /* every reference line "<rule> <file>" for this sample must match */
+        for (char *l = ref; l != NULL && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+            char rule[128], file[128];
+            size_t ll = strcspn(l, "\n");
+            snprintf(line, sizeof(line), "%.*s", (int)ll, l);
+            if (line[0] == '#' || sscanf(line, "%127s %127s", rule, file) != 2)
+                continue;
+            if (strcmp(file, samples[i]) != 0)
+                continue;
+            expected++;
+            if (!has_match(&r, rule))
+                fprintf(stderr, "missing %s on %s\n", rule, samples[i]);
+            CHECK(has_match(&r, rule));
+        }
+        CHECK_EQ_INT(r.n, expected);
+        free(data);
+    }
+    fscan_yara_scanner_free(s);
+    fscan_yara_unref(y);
+    free(ref);
+}
+
+int main(int argc, char **argv)
+{
+    return runner_main(argc, argv);
+}
