@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zlib.h>
 
 struct ing_batch {
@@ -106,43 +105,69 @@ out:
     return ret;
 }
 
+/* n decimal digits at s into *out; 0 or -1. */
+static int ing_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
+ * days_from_civil). Hand-written instead of sscanf + timegm: this runs
+ * for every event ingested. */
+static int64_t ing_days(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 int64_t ing_eve_time(const char *s)
 {
-    if (!s)
+    int y, mo, d, h, mi, se;
+    if (!s || strlen(s) < 19 || ing_digits(s, 4, &y) || s[4] != '-' ||
+        ing_digits(s + 5, 2, &mo) || s[7] != '-' || ing_digits(s + 8, 2, &d) ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || ing_digits(s + 11, 2, &h) ||
+        s[13] != ':' || ing_digits(s + 14, 2, &mi) || s[16] != ':' ||
+        ing_digits(s + 17, 2, &se))
         return 0;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6 || n < 19)
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return 0;
-    const char *p = s + n;
+    const char *p = s + 19;
     int64_t frac = 0;
     if (*p == '.') {
         int digits = 0;
-        for (p++; isdigit((unsigned char)*p); p++, digits++)
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
             if (digits < 6)
                 frac = frac * 10 + (*p - '0');
+        if (digits == 0)
+            return 0;
         for (; digits < 6; digits++)
             frac *= 10;
     }
     int off = 0;
     if (*p == '+' || *p == '-') {
-        int hh = 0, mm = 0;
-        int sign = *p == '-' ? -1 : 1;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 && sscanf(p + 1, "%2d%2d", &hh, &mm) != 2)
+        int hh, mm, sign = *p == '-' ? -1 : 1;
+        if (ing_digits(p + 1, 2, &hh))
+            return 0;
+        const char *q = p + 3 + (p[3] == ':');
+        if (ing_digits(q, 2, &mm) || q[2] != '\0' || hh > 23 || mm > 59)
             return 0;
         off = sign * (hh * 3600 + mm * 60);
-    } else if (*p != 'Z' && *p != 'z' && *p != '\0') {
+    } else if (!((*p == 'Z' || *p == 'z') && p[1] == '\0') && *p != '\0') {
         return 0;
     }
-    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm);
-    return ((int64_t)t - off) * 1000000 + frac;
+    int64_t secs = ing_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return secs * 1000000 + frac;
 }
 
 static const char *ing_str(json_t *o, const char *key)

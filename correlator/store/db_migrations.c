@@ -21,7 +21,6 @@ static const char *const db_migrations[] = {
     "  sig_id INTEGER, severity INTEGER, flow_id INTEGER,"
     "  raw TEXT NOT NULL);"                     /* the EVE line as received */
     "CREATE INDEX events_ts ON events(ts_us);"
-    "CREATE INDEX events_received ON events(received_us);"
     "CREATE INDEX events_src ON events(src_ip);"
     "CREATE INDEX events_dest ON events(dest_ip);"
     "CREATE INDEX events_sig ON events(sig_id) WHERE sig_id IS NOT NULL;"
@@ -97,6 +96,25 @@ static const char *const db_migrations[] = {
     "  detail TEXT);"                           /* JSON object */
     "CREATE INDEX audit_incident ON audit(incident_id);"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER);",
+    /* 2: the reporting outbox (correlator/report/rep_outbox.c): one row per
+     * version of a report (subject "incident:<id>" or "daily:<day>"). */
+    "CREATE TABLE report_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  subject TEXT NOT NULL,"
+    "  incident_id INTEGER,"                    /* NULL for daily reports */
+    "  version_us INTEGER NOT NULL,"            /* the incident's updated time */
+    "  state TEXT NOT NULL CHECK (state IN ('pending','sent','failed','superseded')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_us INTEGER,"                        /* next attempt; NULL: none planned */
+    "  created_us INTEGER NOT NULL,"
+    "  sent_us INTEGER,"
+    "  reason TEXT,"                            /* why the last attempt failed */
+    "  transport TEXT,"                         /* taxii or post, once sent */
+    "  bundle TEXT NOT NULL,"                   /* the signed bytes */
+    "  signature TEXT,"                         /* detached CMS, PEM */
+    "  UNIQUE (subject, version_us));"
+    "CREATE INDEX report_outbox_due ON report_outbox(next_us) WHERE next_us IS NOT NULL;"
+    "CREATE INDEX report_outbox_incident ON report_outbox(incident_id, version_us);",
 };
 
 int db_migrations_count(void)

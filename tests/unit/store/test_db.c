@@ -258,6 +258,29 @@ TEST(store_sensor_health_from_stats)
     db_close(d);
 }
 
+TEST(store_retention_cuts_at_receipt_time)
+{
+    struct db *d = db_open(":memory:");
+    char id[32];
+    /* 100 events received at t = 1000 + 10*i. */
+    db_begin(d);
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "s1:%d", i);
+        struct db_event_in ev = { .canh_id = id, .sensor = "s1", .seq = i, .sig_id = -1,
+                                  .severity = -1, .raw = "{}", .raw_len = 2 };
+        CHECK_EQ_INT(db_event_insert(d, &ev, 1000 + 10 * i, NULL), 1);
+    }
+    db_commit(d);
+    CHECK_EQ_INT(db_event_expire(d, 1000), 0);      /* nothing older */
+    CHECK_EQ_INT(db_event_expire(d, 1001), 1);      /* only t=1000 */
+    CHECK_EQ_INT(db_event_expire(d, 1355), 35);     /* t=1010..1350 */
+    CHECK_EQ_INT(db_event_expire(d, 1355), 0);
+    CHECK_EQ_INT(db_event_expire(d, 99999), 64);    /* the rest */
+    CHECK_EQ_INT(db_event_max_rowid(d), 0);
+    CHECK_EQ_INT(db_event_expire(d, 99999), 0);     /* empty table */
+    db_close(d);
+}
+
 TEST(store_survives_reopen_and_retention)
 {
     char path[] = "/tmp/canh-test-db-XXXXXX";

@@ -169,6 +169,12 @@ TEST(ing_eve_times)
     CHECK_EQ_INT(ing_eve_time("yesterday"), 0);
     CHECK_EQ_INT(ing_eve_time("2026-13-01T00:00:00Z"), 0);
     CHECK_EQ_INT(ing_eve_time(NULL), 0);
+    CHECK_EQ_INT(ing_eve_time("2026-11-27T02:56:47.123456+00:00"), 1795748207123456LL);
+    CHECK_EQ_INT(ing_eve_time("2024-02-29T00:00:00Z"), 1709164800000000LL);
+    CHECK_EQ_INT(ing_eve_time("1969-12-31T23:59:59Z"), -1000000);
+    CHECK_EQ_INT(ing_eve_time("2026-11-27T02:56:47.+00:00"), 0);
+    CHECK_EQ_INT(ing_eve_time("2026-11-27T02:56:47+00:00junk"), 0);
+    CHECK_EQ_INT(ing_eve_time("2026-11-27T02:56:47Zjunk"), 0);
 }
 
 int main(int argc, char **argv)
