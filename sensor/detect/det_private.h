@@ -185,6 +185,9 @@ struct det_thr {
 #define DET_RF_HAS_PAYLOAD 0x0800u  /* a list on DET_BUF_PAYLOAD */
 #define DET_RF_HAS_APPBUF  0x1000u  /* a list on an app-layer buffer */
 #define DET_RF_HAS_PKT_KW  0x2000u  /* dsize ttl flags itype...: one packet's fields */
+#define DET_RF_HAS_ALP     0x4000u  /* app-layer-protocol */
+#define DET_RF_PD_ONLY     0x8000u  /* only app-layer-protocol: matches on the packet that
+                                     * completed protocol detection (Suricata's PD-only) */
 
 /* header protocol */
 #define DET_IPP_ANY 0

@@ -132,6 +132,8 @@ static void derive_buffers(struct det_thread *t)
 static bool det_pass_wants(const struct det_rule *r, uint32_t f)
 {
     uint16_t rf = r->flags;
+    if ((rf & DET_RF_PD_ONLY) && !(f & DET_IN_PROTO_DONE))
+        return false;
     if (f & DET_IN_APP)
         return (rf & DET_RF_HAS_APPBUF) != 0;
     if (rf & DET_RF_HAS_APPBUF)

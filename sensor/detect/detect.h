@@ -128,6 +128,9 @@ struct det_flow {
 #define DET_IN_PKT_STREAMED 0x40u /* a packet pass whose payload also reaches a stream
                                   * pass: payload rules without packet keywords are
                                   * left to the stream pass (no double alert) */
+#define DET_IN_PROTO_DONE  0x80u /* this packet completed the app-protocol detection of its
+                                  * direction: rules whose only test is app-layer-protocol
+                                  * match here, once, as in Suricata */
 
 /* One inspection: a packet (addresses, ports, header fields) and the
  * buffers present for it. Buffers with len 0 and ptr NULL are absent. */

@@ -179,6 +179,7 @@ static int kw_alp(struct rule_pctx *pc, const struct rule_kw *kw, const char *ar
         snprintf(err, errlen, "unknown protocol \"%.20s\"", name);
         return DET_ERR_NOENT;
     }
+    rule_pctx_rule(pc)->flags |= DET_RF_HAS_ALP;
     return rule_pctx_add_pm(pc, alp_match, d);
 }
 

@@ -341,6 +341,8 @@ static int finish_rule(struct rule_pctx *pc, char *err, size_t errlen)
         memcpy(r->fb, pc->fb, sizeof(*r->fb) * (size_t)pc->nfb);
     }
     r->nvars = (uint8_t)pc->nvars;
+    if ((r->flags & DET_RF_HAS_ALP) && !(r->flags & DET_RF_HAS_PKT_KW) && r->nlist == 0 && r->nfb == 0)
+        r->flags |= DET_RF_PD_ONLY;
     if ((r->flags & DET_RF_TO_SERVER) && (r->flags & DET_RF_TO_CLIENT)) {
         snprintf(err, errlen, "flow: both to_server and to_client");
         return DET_ERR_INVAL;

@@ -1,0 +1,562 @@
+/* app_pipe: the worker hooks that run reassembly, the app layer and the
+ * three detection passes (see app.h and detect.h for which rules each pass
+ * runs). A packet's payload reaches rules once: through the stream pass when
+ * the flow has a TCP session, else through the packet pass. The current
+ * packet is remembered for the duration of the hooks so that stream data and
+ * transactions (which may complete on a packet of the other direction, or at
+ * flow end with no packet) get the addresses of their own direction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/app_private.h"
+#include "classify/dpi_ndpi.h"
+#include "detect/det_reload.h"
+#include "log.h"
+
+#define APP_ALERTS_MAX 64
+#define APP_HELLO_MAX (16384 + 5 * 8)   /* bytes of TLS records buffered for a hello */
+
+struct app_tls_flow {
+    char sni[APP_TLS_SNI_MAX];
+    uint32_t sni_len;
+    char ja3[33], ja3s[33];
+    char ja3_str[1024];
+    uint32_t ja3_str_len;
+    uint8_t *hello[2];          /* records gathered until a hello parses */
+    uint32_t hello_len[2];
+    uint8_t done[2];
+};
+
+/* Per-flow record (f->app). */
+struct app_flow {
+    struct det_flow det;        /* flowbits */
+    struct app_flow *next_free;
+    struct app_http *http;
+    struct app_tls_flow *tls;
+    uint8_t proto[2];           /* enum det_app per direction */
+    uint8_t guessed[2];         /* the first bytes of that direction were seen */
+    uint8_t was_est;            /* the TCP session reached ESTABLISHED */
+    uint8_t http_closed;
+    uint8_t proto_done_now;     /* bit per direction: detection completed on this packet */
+    char dns_name[256];         /* last query, for the alert's dns object */
+};
+
+struct app_pipe {
+    struct app_pipe_cfg c;
+    int id;
+    struct tcp_ctx *tcp;
+    struct app_http_cfg *http_cfg;
+    struct det_reload *rules;
+    const struct det_engine *engine;
+    struct det_thread *dt;
+    uint32_t gen;
+
+    struct app_flow *free_list;
+    uint32_t states;            /* records allocated */
+
+    /* the packet being handled (hooks and callbacks inside them) */
+    struct worker *w;
+    struct flow *f;
+    const struct packet *p;
+    int dir;
+    struct packet fake;         /* addresses of the other direction, or of a flow end */
+
+    struct det_input in;
+    struct det_alert alerts[APP_ALERTS_MAX];
+    struct app_pipe_stats st;
+};
+
+/* ---- per-flow records ---- */
+
+static struct app_flow *app_flow_get(struct app_pipe *ap, struct flow *f)
+{
+    struct app_flow *af = f->app;
+
+    if (af != NULL)
+        return af;
+    if (ap->free_list != NULL) {
+        af = ap->free_list;
+        ap->free_list = af->next_free;
+    } else if (ap->states < ap->c.max_flow_states) {
+        af = malloc(sizeof(*af));
+        if (af != NULL)
+            ap->states++;
+    }
+    if (af == NULL) {
+        ap->st.states_exhausted++;
+        return NULL;
+    }
+    memset(af, 0, sizeof(*af));
+    f->app = af;
+    return af;
+}
+
+static void app_tls_flow_free(struct app_tls_flow *t)
+{
+    if (t == NULL)
+        return;
+    free(t->hello[0]);
+    free(t->hello[1]);
+    free(t);
+}
+
+static void app_flow_put(struct app_pipe *ap, struct flow *f)
+{
+    struct app_flow *af = f->app;
+
+    if (af == NULL)
+        return;
+    app_http_free(af->http);
+    app_tls_flow_free(af->tls);
+    af->next_free = ap->free_list;
+    ap->free_list = af;
+    f->app = NULL;
+}
+
+/* ---- addresses and the detection input ---- */
+
+static const struct packet *app_pkt_for(struct app_pipe *ap, const struct flow *f, int dir)
+{
+    struct packet *q = &ap->fake;
+
+    if (ap->p != NULL && ap->dir == dir)
+        return ap->p;
+    memset(q, 0, sizeof(*q));
+    const uint8_t *cip = f->client_is_lo ? f->key.ip_lo : f->key.ip_hi;
+    const uint8_t *sip = f->client_is_lo ? f->key.ip_hi : f->key.ip_lo;
+    uint16_t cport = f->client_is_lo ? f->key.port_lo : f->key.port_hi;
+    uint16_t sport = f->client_is_lo ? f->key.port_hi : f->key.port_lo;
+    memcpy(q->src, dir == 0 ? cip : sip, 16);
+    memcpy(q->dst, dir == 0 ? sip : cip, 16);
+    q->sport = dir == 0 ? cport : sport;
+    q->dport = dir == 0 ? sport : cport;
+    q->ip_version = f->key.ipver;
+    q->proto = f->key.proto;
+    q->ts = ap->p != NULL ? ap->p->ts : f->last;
+    if (ap->p != NULL) {
+        q->vlan_count = ap->p->vlan_count;
+        memcpy(q->vlan, ap->p->vlan, sizeof(q->vlan));
+    } else if (f->key.vlan != 0) {
+        q->vlan[0] = f->key.vlan;
+        q->vlan_count = 1;
+    }
+    return q;
+}
+
+static enum det_app app_flow_app(const struct flow *f, const struct app_flow *af)
+{
+    if (af != NULL && af->proto[0] != DET_APP_UNKNOWN)
+        return (enum det_app)af->proto[0];
+    if (af != NULL && af->proto[1] != DET_APP_UNKNOWN)
+        return (enum det_app)af->proto[1];
+    if (f->dpi.done) {
+        const char *n = dpi_app_proto(&f->dpi);
+        if (n != NULL)
+            return det_app_from_name(n);
+    }
+    return DET_APP_UNKNOWN;
+}
+
+static bool app_established(const struct flow *f, struct app_flow *af)
+{
+    if (f->key.proto == 6) {
+        if (f->stream == NULL)
+            return false;
+        enum tcp_state s = tcp_session_state(f->stream);
+        if (s >= TCP_STATE_ESTABLISHED && s < TCP_STATE_CLOSED) {
+            if (af != NULL)
+                af->was_est = 1;
+            return true;
+        }
+        return af != NULL && af->was_est && s == TCP_STATE_CLOSED;
+    }
+    return f->state != FLOW_STATE_NEW;
+}
+
+/* Reset ap->in for a pass over flow f in direction dir. */
+static struct det_input *app_input(struct app_pipe *ap, struct flow *f, struct app_flow *af,
+                                   const struct packet *p, int dir, uint32_t flags)
+{
+    struct det_input *in = &ap->in;
+
+    memset(in, 0, sizeof(*in));
+    in->p = p;
+    in->flow = af != NULL ? &af->det : NULL;
+    in->flags = flags | DET_IN_HAS_FLOW | (dir == 0 ? DET_IN_TO_SERVER : 0) |
+                (app_established(f, af) ? DET_IN_ESTABLISHED : 0);
+    in->app = app_flow_app(f, af);
+    in->app_ts = af != NULL && af->proto[0] ? (enum det_app)af->proto[0] : in->app;
+    in->app_tc = af != NULL && af->proto[1] ? (enum det_app)af->proto[1] : in->app;
+    return in;
+}
+
+/* Pick up a reloaded engine between packets. */
+static void app_sync_engine(struct app_pipe *ap)
+{
+    if (ap->rules == NULL || det_reload_gen(ap->rules) == ap->gen)
+        return;
+    uint32_t gen;
+    const struct det_engine *e = det_reload_get(ap->rules, &gen);
+    struct det_thread *t = det_thread_new(e);
+    if (t == NULL) {
+        log_warning("detect", "worker %d: no memory for the reloaded rules; keeping the old ones", ap->id);
+        return;
+    }
+    det_thread_free(ap->dt);
+    ap->dt = t;
+    ap->engine = e;
+    ap->gen = gen;
+    det_reload_ack(ap->rules, ap->id, gen);
+    ap->st.reloads_seen++;
+}
+
+static void app_tls_info(const struct app_flow *af, struct eve_alert_app *info)
+{
+    const struct app_tls_flow *t = af->tls;
+
+    memset(info, 0, sizeof(*info));
+    info->app_proto = "tls";
+    info->tls = true;
+    info->sni = (struct eve_bytes){ (const uint8_t *)t->sni, t->sni_len };
+    info->ja3 = (struct eve_bytes){ (const uint8_t *)t->ja3, (uint32_t)strlen(t->ja3) };
+    info->ja3s = (struct eve_bytes){ (const uint8_t *)t->ja3s, (uint32_t)strlen(t->ja3s) };
+}
+
+/* Run det_inspect on ap->in and write the alerts. */
+static void app_run(struct app_pipe *ap, struct flow *f, const struct eve_alert_app *info)
+{
+    struct eve_alert_app dflt;
+    struct app_flow *af = f->app;
+
+    if (ap->dt == NULL)
+        return;
+    int n = det_inspect(ap->dt, &ap->in, ap->alerts, APP_ALERTS_MAX);
+    if (n <= 0)
+        return;
+    if (info == NULL) {
+        memset(&dflt, 0, sizeof(dflt));
+        dflt.app_proto = app_proto_name(ap->in.app);
+        if (dflt.app_proto == NULL && ap->in.app != DET_APP_UNKNOWN)
+            dflt.app_proto = det_app_name(ap->in.app);
+        if (af != NULL && af->tls != NULL && ap->in.app == DET_APP_TLS)
+            app_tls_info(af, &dflt);
+        info = &dflt;
+    }
+    struct eve_out *o = ap->w != NULL ? worker_eve(ap->w) : NULL;
+    f->alerted = 1;
+    for (int i = 0; i < n; i++) {
+        ap->st.alerts++;
+        if (o == NULL || eve_alert_log(o, f, ap->in.p, &ap->alerts[i], info, &ap->c.alert) != 0)
+            ap->st.alerts_dropped++;
+    }
+}
+
+/* ---- app layer ---- */
+
+static void app_on_http_tx(void *arg, int dir, const struct det_buf_ref *buf, const struct eve_alert_app *info)
+{
+    struct app_pipe *ap = arg;
+    struct flow *f = ap->f;
+
+    ap->st.http_tx += dir == 0;
+    if (f == NULL || ap->dt == NULL)
+        return;
+    struct det_input *in = app_input(ap, f, f->app, app_pkt_for(ap, f, dir), dir,
+                                     DET_IN_APP | DET_IN_NO_PKT_KW);
+    memcpy(in->buf, buf, sizeof(in->buf));
+    ap->st.app_passes++;
+    app_run(ap, f, info);
+}
+
+static void app_tls_data(struct app_pipe *ap, struct flow *f, struct app_flow *af, int dir,
+                         const uint8_t *d, size_t n)
+{
+    struct app_tls_hello h;
+    struct app_tls_flow *t = af->tls;
+
+    if (t == NULL && (t = af->tls = calloc(1, sizeof(*t))) == NULL)
+        return;
+    if (t->done[dir])
+        return;
+    const uint8_t *buf = d;
+    size_t len = n;
+    if (t->hello[dir] != NULL || n < APP_HELLO_MAX) {
+        if (t->hello[dir] == NULL && (t->hello[dir] = malloc(APP_HELLO_MAX)) == NULL)
+            return;
+        size_t take = n < APP_HELLO_MAX - t->hello_len[dir] ? n : APP_HELLO_MAX - t->hello_len[dir];
+        memcpy(t->hello[dir] + t->hello_len[dir], d, take);
+        t->hello_len[dir] += (uint32_t)take;
+        buf = t->hello[dir];
+        len = t->hello_len[dir];
+    }
+    int rc = app_tls_parse_hello(buf, len, dir == 0, &h);
+    if (rc == 0 && len < APP_HELLO_MAX)
+        return;
+    t->done[dir] = 1;
+    free(t->hello[dir]);
+    t->hello[dir] = NULL;
+    if (rc != 1)
+        return;
+    ap->st.tls_hellos++;
+    struct det_input *in = app_input(ap, f, af, app_pkt_for(ap, f, dir), dir, DET_IN_APP | DET_IN_NO_PKT_KW);
+    if (dir == 0) {
+        memcpy(t->sni, h.sni, h.sni_len + 1);
+        t->sni_len = h.sni_len;
+        memcpy(t->ja3, h.ja3, sizeof(t->ja3));
+        memcpy(t->ja3_str, h.ja3_str, h.ja3_str_len + 1);
+        t->ja3_str_len = h.ja3_str_len;
+        if (t->sni_len > 0)
+            in->buf[DET_BUF_TLS_SNI] = (struct det_buf_ref){ (const uint8_t *)t->sni, t->sni_len };
+        in->buf[DET_BUF_JA3_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3, 32 };
+        in->buf[DET_BUF_JA3_STRING] = (struct det_buf_ref){ (const uint8_t *)t->ja3_str, t->ja3_str_len };
+    } else {
+        memcpy(t->ja3s, h.ja3, sizeof(t->ja3s));
+        in->buf[DET_BUF_JA3S_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3s, 32 };
+    }
+    ap->st.app_passes++;
+    app_run(ap, f, NULL);
+}
+
+/* First bytes of a direction: which parser. */
+static void app_guess(struct app_pipe *ap, struct flow *f, struct app_flow *af, int dir,
+                      const uint8_t *d, size_t n)
+{
+    af->guessed[dir] = 1;
+    enum det_app a = app_proto_guess(dir, d, n);
+    if (a == DET_APP_UNKNOWN && af->proto[!dir] != DET_APP_UNKNOWN && af->proto[!dir] != DET_APP_SSH)
+        a = (enum det_app)af->proto[!dir];   /* e.g. a response without a status line */
+    if (a == DET_APP_UNKNOWN && (f->key.port_lo == 53 || f->key.port_hi == 53))
+        a = DET_APP_DNS;
+    af->proto[dir] = (uint8_t)a;
+    if (a != DET_APP_UNKNOWN)
+        af->proto_done_now |= (uint8_t)(1u << dir);
+    if (a == DET_APP_HTTP && af->http == NULL && ap->http_cfg != NULL)
+        af->http = app_http_new(ap->http_cfg, app_on_http_tx, ap);
+}
+
+static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow *af, int dir,
+                           const uint8_t *d, size_t n)
+{
+    if (!af->guessed[dir])
+        app_guess(ap, f, af, dir, d, n);
+    enum det_app a = (enum det_app)(af->proto[dir] ? af->proto[dir] : af->proto[!dir]);
+    if (af->http != NULL && (a == DET_APP_HTTP || af->proto[dir] == DET_APP_UNKNOWN))
+        app_http_data(af->http, dir, d, n, ap->p != NULL ? ap->p->ts : f->last);
+    else if (a == DET_APP_TLS)
+        app_tls_data(ap, f, af, dir, d, n);
+}
+
+/* ---- stream ---- */
+
+static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8_t *d, size_t len,
+                          uint64_t off, unsigned flags)
+{
+    struct app_pipe *ap = arg;
+    struct flow *f = tcp_session_user(s);
+    struct app_flow *af = f != NULL ? f->app : NULL;
+    (void)off;
+
+    if (f == NULL)
+        return;
+    ap->f = f;
+    if (flags & TCP_DATA_GAP) {
+        if (af != NULL && af->http != NULL)
+            app_http_gap(af->http, dir);
+        return;
+    }
+    if (d == NULL || len == 0) {
+        bool end = (flags & (TCP_DATA_CLOSE | TCP_DATA_RST)) || ((flags & TCP_DATA_FIN) && dir == 1);
+        if (end && af != NULL && af->http != NULL && !af->http_closed) {
+            af->http_closed = 1;
+            app_http_close(af->http, ap->p != NULL ? ap->p->ts : f->last);
+        }
+        return;
+    }
+    if (af != NULL)
+        app_stream_app(ap, f, af, dir, d, len);
+    if (ap->dt == NULL)
+        return;
+    const uint8_t *buf;
+    size_t blen, nstart;
+    if (tcp_reasm_window(ap->tcp, &buf, &blen, &nstart) != 0) {
+        buf = d;
+        blen = len;
+        nstart = 0;
+    }
+    struct det_input *in = app_input(ap, f, af, app_pkt_for(ap, f, dir), dir, DET_IN_STREAM | DET_IN_NO_PKT_KW);
+    in->buf[DET_BUF_PAYLOAD] = (struct det_buf_ref){ buf, (uint32_t)blen };
+    in->stream_new = (uint32_t)nstart;
+    ap->st.stream_passes++;
+    app_run(ap, f, NULL);
+}
+
+/* ---- hooks ---- */
+
+static void app_begin(struct app_pipe *ap, struct worker *w, struct flow *f, const struct packet *p, int dir)
+{
+    ap->w = w;
+    ap->f = f;
+    ap->p = p;
+    ap->dir = dir;
+}
+
+static void app_end(struct app_pipe *ap)
+{
+    ap->p = NULL;
+    ap->f = NULL;
+}
+
+static void app_hook_stream(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir)
+{
+    struct app_pipe *ap = arg;
+
+    app_sync_engine(ap);
+    app_begin(ap, w, f, p, dir);
+    struct app_flow *af = app_flow_get(ap, f);
+    if (af != NULL)
+        af->proto_done_now = 0;
+    if (p->proto == 6 && ap->tcp != NULL) {
+        struct tcp_session *s = f->stream;
+        tcp_state_packet(ap->tcp, &s, f, p, dir);
+        f->stream = s;
+    }
+    app_end(ap);
+}
+
+static void app_hook_app(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir)
+{
+    struct app_pipe *ap = arg;
+    struct app_flow *af = f->app;
+    struct app_dns_msg m;
+
+    if (p->proto != 17 || (p->sport != 53 && p->dport != 53) || p->payload_len == 0)
+        return;
+    if (app_dns_parse(p->payload, p->payload_len, &m) != 0)
+        return;
+    ap->st.dns_msgs++;
+    if (af != NULL) {
+        if (af->proto[dir] == DET_APP_UNKNOWN)
+            af->proto_done_now |= (uint8_t)(1u << dir);
+        af->proto[0] = af->proto[1] = DET_APP_DNS;
+        memcpy(af->dns_name, m.qname, m.qname_len + 1);
+    }
+    if (m.response || ap->dt == NULL)
+        return;
+    app_begin(ap, w, f, p, dir);
+    struct det_input *in = app_input(ap, f, af, p, dir, DET_IN_APP | DET_IN_NO_PKT_KW);
+    in->buf[DET_BUF_DNS_QUERY] = (struct det_buf_ref){ (const uint8_t *)m.qname, m.qname_len };
+    struct eve_alert_app info;
+    memset(&info, 0, sizeof(info));
+    info.app_proto = "dns";
+    info.dns = true;
+    info.rrname = (struct eve_bytes){ (const uint8_t *)m.qname, m.qname_len };
+    info.rrtype = m.qtype;
+    info.dns_id = m.id;
+    ap->st.app_passes++;
+    app_run(ap, f, &info);
+    app_end(ap);
+}
+
+static void app_hook_detect(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir)
+{
+    struct app_pipe *ap = arg;
+    struct app_flow *af = f->app;
+    uint32_t flags = 0;
+
+    if (ap->dt == NULL)
+        return;
+    app_begin(ap, w, f, p, dir);
+    if (p->proto == 6 && f->stream != NULL && p->payload_len > 0)
+        flags |= DET_IN_PKT_STREAMED;
+    if (af != NULL && (af->proto_done_now & (1u << dir)))
+        flags |= DET_IN_PROTO_DONE;
+    struct det_input *in = app_input(ap, f, af, p, dir, flags);
+    if (p->payload_len > 0)
+        in->buf[DET_BUF_PAYLOAD] = (struct det_buf_ref){ p->payload, p->payload_len };
+    ap->st.packet_passes++;
+    app_run(ap, f, NULL);
+    app_end(ap);
+}
+
+static void app_hook_flow_end(void *arg, struct worker *w, struct flow *f)
+{
+    struct app_pipe *ap = arg;
+
+    app_begin(ap, w, f, NULL, 0);
+    if (f->stream != NULL && ap->tcp != NULL) {
+        struct tcp_session *s = f->stream;
+        tcp_state_session_end(ap->tcp, &s);
+        f->stream = s;
+    }
+    struct app_flow *af = f->app;
+    if (af != NULL && af->http != NULL && !af->http_closed) {
+        af->http_closed = 1;
+        app_http_close(af->http, f->last);
+    }
+    app_flow_put(ap, f);
+    app_end(ap);
+}
+
+/* ---- life cycle ---- */
+
+struct app_pipe *app_pipe_new(const struct app_pipe_cfg *c, struct det_reload *rules, int id)
+{
+    struct app_pipe *ap = calloc(1, sizeof(*ap));
+
+    if (ap == NULL)
+        goto fail;
+    ap->c = *c;
+    ap->id = id;
+    ap->rules = rules;
+    if ((ap->tcp = tcp_ctx_new(&c->tcp, app_on_stream, ap)) == NULL)
+        goto fail;
+    ap->http_cfg = app_http_cfg_new(c->req_body_limit, c->resp_body_limit, c->decompress_layers);
+    if (ap->http_cfg == NULL)
+        goto fail;
+    app_sync_engine(ap);
+    if (rules != NULL && ap->dt == NULL)
+        goto fail;
+    return ap;
+fail:
+    log_error("app", "worker %d: cannot set up reassembly, HTTP parser or detection state "
+              "(lower stream.memcap or the rule set)", id);
+    app_pipe_free(ap);
+    return NULL;
+}
+
+void app_pipe_free(struct app_pipe *ap)
+{
+    if (ap == NULL)
+        return;
+    while (ap->free_list != NULL) {
+        struct app_flow *n = ap->free_list->next_free;
+        free(ap->free_list);
+        ap->free_list = n;
+    }
+    det_thread_free(ap->dt);
+    app_http_cfg_free(ap->http_cfg);
+    tcp_ctx_free(ap->tcp);
+    free(ap);
+}
+
+void app_pipe_hooks(struct app_pipe *ap, struct worker_hooks *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->arg = ap;
+    out->stream = app_hook_stream;
+    out->app = app_hook_app;
+    out->detect = app_hook_detect;
+    out->flow_end = app_hook_flow_end;
+}
+
+void app_pipe_stats(const struct app_pipe *ap, struct app_pipe_stats *out)
+{
+    *out = ap->st;
+}
+
+const struct tcp_stats *app_pipe_tcp_stats(const struct app_pipe *ap)
+{
+    return tcp_ctx_stats(ap->tcp);
+}

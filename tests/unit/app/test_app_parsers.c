@@ -1,0 +1,2 @@
+#include "runner.h"
+int main(int c, char **v){ return runner_main(c, v); }
