@@ -50,6 +50,7 @@ include correlator/correlator.mk
 -include tools/tools.mk
 -include tests/ndpi/ndpi.mk
 -include tests/bench/bench.mk
+-include mk/opensearch.mk
 include tests/fuzz/fuzz.mk
 include tests/tests.mk
 
