@@ -6,6 +6,7 @@ SENSOR_LIBS  = -lpcap -lndpi -lgcrypt -lhs -lyara -lhtp -lpcre2-8 -lyaml -ljanss
 -include sensor/core.mk
 -include sensor/stream/stream.mk
 -include sensor/detect/detect.mk
+-include sensor/app/app.mk
 -include sensor/ship/ship.mk
 
 SENSOR_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SENSOR_SRCS))
