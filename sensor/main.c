@@ -14,11 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "capture/cap_loop.h"
 #include "capture/cap_pcap.h"
 #include "cfg.h"
 #include "classify/dpi_ndpi.h"
 #include "log.h"
+#include "detect/det_reload.h"
 #include "detect/detect.h"
 #include "output/eve_writer.h"
 #include "sensor_cfg.h"
@@ -161,13 +163,16 @@ static int main_ship_sink(void *arg, const char *line, size_t len, int is_alert)
 }
 
 static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
-                    const struct ship_cfg *shc)
+                    const struct ship_cfg *shc, const struct cfg *c)
 {
     const char *logdir = a->logdir != NULL ? a->logdir : sc->log_dir;
     const char *user = a->user != NULL ? a->user : sc->user;
     const char *group = a->group != NULL ? a->group : sc->group;
     struct cap_live_cfg lc = { sc->snaplen, sc->promisc, sc->buffer_size };
     struct worker *workers[64] = { NULL };
+    struct app_pipe *pipes[64] = { NULL };   /* stream + app layer + detect, per worker */
+    struct app_pipe_cfg apc;
+    struct det_reload *rules = NULL;
     struct eve_writer *ew = NULL;
     struct ship *ship = NULL;
     struct eve_out *stats_out = NULL;
@@ -198,9 +203,20 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
         eve_writer_set_sink(ew, main_ship_sink, ship);
     }
     verify = sc->csum == SENSOR_CSUM_ALL || (sc->csum == SENSOR_CSUM_AUTO && a->iface != NULL);
-    for (int i = 0; i < sc->workers; i++)
-        if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, NULL)) == NULL)
+    if (app_cfg_read(c, sc->workers, sc->flow.max_flows, &apc) != 0)
+        goto out;
+    if ((a->nrule_files > 0 || cfg_is_set(c, "rule-files")) &&
+        ((rules = det_reload_new(c, a->rule_files, (size_t)a->nrule_files, sc->workers)) == NULL ||
+         det_reload_watch(rules) != 0))
+        goto out;
+    for (int i = 0; i < sc->workers; i++) {
+        struct worker_hooks hooks;
+        if ((pipes[i] = app_pipe_new(&apc, rules, i)) == NULL)
             goto out;
+        app_pipe_hooks(pipes[i], &hooks);
+        if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, &hooks)) == NULL)
+            goto out;
+    }
     if (ew != NULL && sc->stats_enabled && sc->eve_stats)
         stats_out = eve_out_new(ew, 65536);
 
@@ -218,8 +234,11 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     };
     rc = cap_loop_run(&lcfg) == 0 ? 0 : 1;
 out:
-    for (int i = 0; i < 64; i++)
+    for (int i = 0; i < 64; i++) {
         worker_free(workers[i]);
+        app_pipe_free(pipes[i]);
+    }
+    det_reload_free(rules);
     eve_out_free(stats_out);
     eve_writer_free(ew);
     if (ship != NULL) {
@@ -245,6 +264,8 @@ int main(int argc, char **argv)
     if (c == NULL || sensor_cfg_schema(c) != 0 || det_cfg_schema(c) != 0)
         goto out;
     ship_cfg_schema(c);
+    stream_cfg_schema(c);
+    app_cfg_schema(c);
     pr = main_parse(argc, argv, &a, c, &errors);
     if (pr != 0) {
         rc = pr > 0 ? 0 : 1;
@@ -276,7 +297,7 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    rc = main_run(&a, &sc, &shc);
+    rc = main_run(&a, &sc, &shc, c);
 out:
     for (int i = 0; i < a.nsets; i++)
         free((void *)a.sets[i]);
