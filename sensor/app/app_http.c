@@ -7,11 +7,15 @@
  * http.header, bodies decompressed by libhtp up to the configured limits)
  * and handed to the caller's callback, which runs the app-layer detection
  * pass. Transactions are destroyed by libhtp once complete.
+ * Request bodies are decompressed here, not by libhtp: a body declared gzip
+ * or deflate that does not start like one is inspected as sent (libhtp 0.5
+ * turns such a body into garbage; Suricata inspects it raw).
  */
 #include <htp/htp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "app/app_private.h"
 
@@ -34,7 +38,7 @@ struct app_http {
     app_http_tx_fn fn;
     void *arg;
     htp_tx_t *open[2];          /* transaction started but not yet inspected, per direction */
-    struct app_hbuf body[2], raw[2], hdr, names, uri;
+    struct app_hbuf body[2], raw[2], hdr, names, uri, inflated;
     bool stopped[2];            /* a gap: libhtp 0.5 cannot resync */
     uint64_t txs;
     uint32_t tx_id[2];
@@ -152,6 +156,42 @@ static void fill_info(const htp_tx_t *tx, struct eve_alert_app *info, struct det
     info->length = -1;
 }
 
+/* A request body with Content-Encoding gzip/deflate: inflate it (zlib or
+ * gzip header, else raw deflate) up to limit; the raw body when it is not. */
+static struct det_buf_ref req_body(struct app_http *h, const htp_tx_t *tx)
+{
+    struct det_buf_ref raw = ref_hbuf(&h->body[0]);
+    struct det_buf_ref ce = header_val(tx->request_headers, "content-encoding");
+    uint8_t out[4096];
+    z_stream z;
+
+    if (raw.ptr == NULL || ce.ptr == NULL || raw.len < 2)
+        return raw;
+    bool gz = memmem(ce.ptr, ce.len, "gzip", 4) != NULL;
+    bool df = memmem(ce.ptr, ce.len, "deflate", 7) != NULL;
+    bool gz_magic = raw.ptr[0] == 0x1f && raw.ptr[1] == 0x8b;
+    bool zl_magic = (raw.ptr[0] & 0x0f) == 8 && ((raw.ptr[0] << 8) | raw.ptr[1]) % 31 == 0;
+    if (!(gz && gz_magic) && !(df && zl_magic))
+        return raw;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return raw;
+    h->inflated.len = 0;
+    z.next_in = (Bytef *)raw.ptr;
+    z.avail_in = raw.len;
+    int rc = Z_OK;
+    while (rc == Z_OK && h->inflated.len < h->c->body_limit[0]) {
+        z.next_out = out;
+        z.avail_out = sizeof(out);
+        rc = inflate(&z, Z_NO_FLUSH);
+        hbuf_add(&h->inflated, out, sizeof(out) - z.avail_out, h->c->body_limit[0]);
+        if (z.avail_out == sizeof(out))
+            break;
+    }
+    inflateEnd(&z);
+    return h->inflated.len > 0 ? ref_hbuf(&h->inflated) : raw;
+}
+
 /* Build the buffers of one direction of tx and run the callback. */
 static void app_http_inspect(struct app_http *h, htp_tx_t *tx, int dir)
 {
@@ -181,8 +221,8 @@ static void app_http_inspect(struct app_http *h, htp_tx_t *tx, int dir)
         b[DET_BUF_HTTP_CONNECTION] = header_val(tx->request_headers, "connection");
         b[DET_BUF_HTTP_CONTENT_TYPE] = header_val(tx->request_headers, "content-type");
         b[DET_BUF_HTTP_CONTENT_LEN] = header_val(tx->request_headers, "content-length");
-        b[DET_BUF_HTTP_REQ_BODY] = ref_hbuf(&h->body[0]);
-        b[DET_BUF_FILE_DATA] = ref_hbuf(&h->body[0]);
+        b[DET_BUF_HTTP_REQ_BODY] = req_body(h, tx);
+        b[DET_BUF_FILE_DATA] = b[DET_BUF_HTTP_REQ_BODY];
         build_headers(h, tx->request_headers);
     } else {
         b[DET_BUF_HTTP_STAT_CODE] = ref_bstr(tx->response_status);
@@ -282,7 +322,7 @@ struct app_http_cfg *app_http_cfg_new(uint64_t req_body_limit, uint64_t resp_bod
     c->body_limit[1] = resp_body_limit;
     htp_config_set_server_personality(c->cfg, HTP_SERVER_IDS);
     htp_config_set_response_decompression(c->cfg, 1);
-    htp_config_set_request_decompression(c->cfg, 1);
+    htp_config_set_request_decompression(c->cfg, 0);
     htp_config_set_response_decompression_layer_limit(c->cfg, decompress_layers);
     htp_config_set_tx_auto_destroy(c->cfg, 1);
     htp_config_set_log_level(c->cfg, HTP_LOG_NONE);
@@ -335,6 +375,7 @@ void app_http_free(struct app_http *h)
     hbuf_free(&h->hdr);
     hbuf_free(&h->names);
     hbuf_free(&h->uri);
+    hbuf_free(&h->inflated);
     free(h);
 }
 

@@ -39,6 +39,7 @@ struct app_flow {
     uint8_t guessed[2];         /* the first bytes of that direction were seen */
     uint8_t was_est;            /* the TCP session reached ESTABLISHED */
     uint8_t http_closed;
+    uint8_t http_rev;           /* the server spoke first: libhtp's request side is dir 1 */
     uint8_t proto_done_now;     /* bit per direction: detection completed on this packet */
     char dns_name[256];         /* last query, for the alert's dns object */
 };
@@ -255,15 +256,19 @@ static void app_run(struct app_pipe *ap, struct flow *f, const struct eve_alert_
 
 /* ---- app layer ---- */
 
+/* dir is libhtp's (0 request, 1 response); the packet direction is the
+ * flow's, reversed when the flow's initiator is the HTTP server (Suricata
+ * reverses such flows too, so to_server means "request"). */
 static void app_on_http_tx(void *arg, int dir, const struct det_buf_ref *buf, const struct eve_alert_app *info)
 {
     struct app_pipe *ap = arg;
     struct flow *f = ap->f;
+    struct app_flow *af = f != NULL ? f->app : NULL;
 
     ap->st.http_tx += dir == 0;
-    if (f == NULL || ap->dt == NULL)
+    if (f == NULL || af == NULL || ap->dt == NULL)
         return;
-    struct det_input *in = app_input(ap, f, f->app, app_pkt_for(ap, f, dir), dir,
+    struct det_input *in = app_input(ap, f, af, app_pkt_for(ap, f, dir ^ af->http_rev), dir,
                                      DET_IN_APP | DET_IN_NO_PKT_KW);
     memcpy(in->buf, buf, sizeof(in->buf));
     ap->st.app_passes++;
@@ -332,8 +337,11 @@ static void app_guess(struct app_pipe *ap, struct flow *f, struct app_flow *af, 
     af->proto[dir] = (uint8_t)a;
     if (a != DET_APP_UNKNOWN)
         af->proto_done_now |= (uint8_t)(1u << dir);
-    if (a == DET_APP_HTTP && af->http == NULL && ap->http_cfg != NULL)
+    if (a == DET_APP_HTTP && af->http == NULL && ap->http_cfg != NULL) {
+        bool resp = n >= 5 && memcmp(d, "HTTP/", 5) == 0;
+        af->http_rev = (uint8_t)(resp == (dir == 0));
         af->http = app_http_new(ap->http_cfg, app_on_http_tx, ap);
+    }
 }
 
 static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow *af, int dir,
@@ -343,7 +351,7 @@ static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow 
         app_guess(ap, f, af, dir, d, n);
     enum det_app a = (enum det_app)(af->proto[dir] ? af->proto[dir] : af->proto[!dir]);
     if (af->http != NULL && (a == DET_APP_HTTP || af->proto[dir] == DET_APP_UNKNOWN))
-        app_http_data(af->http, dir, d, n, ap->p != NULL ? ap->p->ts : f->last);
+        app_http_data(af->http, dir ^ af->http_rev, d, n, ap->p != NULL ? ap->p->ts : f->last);
     else if (a == DET_APP_TLS)
         app_tls_data(ap, f, af, dir, d, n);
 }
@@ -363,11 +371,12 @@ static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8
     ap->f = f;
     if (flags & TCP_DATA_GAP) {
         if (af != NULL && af->http != NULL)
-            app_http_gap(af->http, dir);
+            app_http_gap(af->http, dir ^ af->http_rev);
         return;
     }
     if (d == NULL || len == 0) {
-        bool end = (flags & (TCP_DATA_CLOSE | TCP_DATA_RST)) || ((flags & TCP_DATA_FIN) && dir == 1);
+        bool end = (flags & (TCP_DATA_CLOSE | TCP_DATA_RST)) ||
+                   ((flags & TCP_DATA_FIN) && af != NULL && (dir ^ af->http_rev) == 1);
         if (end && af != NULL && af->http != NULL && !af->http_closed) {
             af->http_closed = 1;
             app_http_close(af->http, ap->p != NULL ? ap->p->ts : f->last);

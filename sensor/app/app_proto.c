@@ -18,15 +18,15 @@ enum det_app app_proto_guess(int dir, const uint8_t *d, size_t n)
         return DET_APP_TLS;
     if (n >= 4 && memcmp(d, "SSH-", 4) == 0)
         return DET_APP_SSH;
-    if (dir == 0) {
-        for (int i = 0; app_http_methods[i] != NULL; i++) {
-            size_t l = strlen(app_http_methods[i]);
-            if (n >= l && memcmp(d, app_http_methods[i], l) == 0)
-                return DET_APP_HTTP;
-        }
-    } else if (n >= 5 && memcmp(d, "HTTP/", 5) == 0) {
-        return DET_APP_HTTP;
+    /* either direction: a flow whose initiator is the HTTP server is HTTP too */
+    (void)dir;
+    for (int i = 0; app_http_methods[i] != NULL; i++) {
+        size_t l = strlen(app_http_methods[i]);
+        if (n >= l && memcmp(d, app_http_methods[i], l) == 0)
+            return DET_APP_HTTP;
     }
+    if (n >= 5 && memcmp(d, "HTTP/", 5) == 0)
+        return DET_APP_HTTP;
     return DET_APP_UNKNOWN;
 }
 
