@@ -52,6 +52,8 @@ include correlator/correlator.mk
 -include tests/bench/bench.mk
 -include mk/opensearch.mk
 include tests/fuzz/fuzz.mk
+-include tests/install/install.mk
+-include tests/live/live.mk
 include tests/tests.mk
 
 all: $(BINS)
@@ -83,9 +85,20 @@ bench: deps-check
 fuzz: deps-check
 	@set -e; for f in $(FUZZERS); do $(MAKE) --no-print-directory fuzz-$$f; done
 
+# make install [DESTDIR=/tmp/pkg] [PREFIX=/usr]: binaries, configs (never
+# overwriting edited ones), rules, signatures, portal, index templates,
+# docs and systemd units in FHS places (deploy/install.sh, deploy/README.md).
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+DATADIR     ?= $(PREFIX)/share/canh
+DOCDIR      ?= $(PREFIX)/share/doc/canh
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	@B=$(B) DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SYSCONFDIR="$(SYSCONFDIR)" \
+	  DATADIR="$(DATADIR)" DOCDIR="$(DOCDIR)" UNITDIR="$(UNITDIR)" SYSUSERSDIR="$(SYSUSERSDIR)" \
+	  TMPFILESDIR="$(TMPFILESDIR)" deploy/install.sh
 
 clean:
 	rm -rf build
