@@ -27,7 +27,9 @@ PORT=$(cat "$DATA/port")
 URL=http://127.0.0.1:$PORT/api/v1
 echo "run: canh-correlator on $URL (store $DATA/canh.db)"
 echo "run: canh-sensor -r $PCAP -l $RUN/sensor, shipping to the correlator as sensor 'demo'"
-"$B/canh-sensor" -r "$PCAP" -l "$RUN/sensor" --set sensor-id=demo \
+SIGS=()
+[ -f signatures/local.rules ] && SIGS=(-S signatures/local.rules)
+"$B/canh-sensor" -r "$PCAP" -l "$RUN/sensor" "${SIGS[@]}" --set sensor-id=demo \
   --set outputs.correlator.enabled=yes --set outputs.correlator.url="http://127.0.0.1:$PORT" \
   --set outputs.correlator.token="$CANH_SENSOR_TOKEN" \
   --set outputs.correlator.spool-dir="$RUN/spool" 2>&1 | grep -v 'plain HTTP' || true
