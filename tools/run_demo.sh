@@ -33,6 +33,7 @@ SIGS=()
   --set outputs.correlator.enabled=yes --set outputs.correlator.url="http://127.0.0.1:$PORT" \
   --set outputs.correlator.token="$CANH_SENSOR_TOKEN" \
   --set outputs.correlator.spool-dir="$RUN/spool" 2>&1 | grep -v 'plain HTTP' || true
+python3 tools/eve_summary.py "$RUN/sensor/eve.json"
 python3 - "$URL" "$CANH_ADMIN_TOKEN" <<'PY'
 import json, sys, urllib.request
 url, tok = sys.argv[1], sys.argv[2]

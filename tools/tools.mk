@@ -27,15 +27,12 @@ $(DEMO_PCAP): $(B)/tools/gen_demo
 	$(B)/tools/gen_demo $@
 demo: $(DEMO_PCAP)
 
-# make run: the sensor over the demo capture, then a human summary of its EVE.
-# (The correlator joins this target once it exists.)
-RUN_DIR := build/run
+# make run: the correlator on SQLite and the sensor on the demo capture
+# shipping to it (tools/run_demo.sh): a summary of what the sensor saw, the
+# incidents the correlator opened, and the API URL.
 run: deps-check
 	@$(MAKE) --no-print-directory SAN=0 all build/demo/demo.pcap
-	@rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR)
-	@echo "run: build/canh-sensor -r build/demo/demo.pcap -l $(RUN_DIR)"
-	@build/canh-sensor -r build/demo/demo.pcap -l $(RUN_DIR)
-	@python3 tools/eve_summary.py $(RUN_DIR)/eve.json
+	@tools/run_demo.sh build build/demo/demo.pcap
 
 TEST_SUITES += demo-capture
 .PHONY: suite-demo-capture
