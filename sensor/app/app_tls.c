@@ -111,7 +111,8 @@ static void app_tls_exts(struct app_tls_rd *r, bool client, struct app_tls_hello
                          uint32_t *curves, int *ncurves, uint32_t *fmts, int *nfmts)
 {
     bool first = true;
-    size_t end = r->p + rd_u(r, 2);
+    size_t total = rd_u(r, 2);
+    size_t end = r->p + total;
 
     if (r->bad || end > r->n)
         return;
