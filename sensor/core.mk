@@ -20,3 +20,7 @@ UNIT_TESTS += eve_writer
 UNIT_eve_writer_SRCS := tests/unit/output/test_eve_writer.c sensor/output/eve_writer.c \
                         sensor/classify/dpi_ndpi.c common/jb.c common/log.c
 UNIT_eve_writer_LIBS := -ljansson -lndpi -lpthread
+
+UNIT_TESTS += cap_pcap
+UNIT_cap_pcap_SRCS := tests/unit/capture/test_cap_pcap.c sensor/capture/cap_pcap.c common/log.c
+UNIT_cap_pcap_LIBS := -lpcap

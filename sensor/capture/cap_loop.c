@@ -2,13 +2,21 @@
  * Offline files block on a full ring (every packet is processed); live
  * capture never blocks the reader: a full ring drops the packet, counted
  * as queue_drops in stats.
+ * Offline with several workers there is no capture thread and no ring:
+ * each worker reads the file itself (cap_reopen: its own mmap walk) and
+ * processes the packets that hash to it; every other packet only advances
+ * its clock, so ticks reach it at the same packet times as through a ring.
  */
+#include <errno.h>
 #include <pcap/dlt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
 #include "capture/cap_loop.h"
 #include "classify/dpi_ndpi.h"
+#include "log.h"
 #include "output/eve_stats.h"
 
 static uint32_t cap_loop_mix(uint32_t h)
@@ -90,8 +98,9 @@ static double cap_loop_mono(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* received: packets read, or UINT64_MAX to take the handle's count. */
 static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_t queue_drops,
-                           struct timeval ts)
+                           struct timeval ts, uint64_t received)
 {
     struct eve_stats_data sum, one;
     struct cap_stats cs;
@@ -104,7 +113,7 @@ static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_
         eve_stats_add(&sum, &one);
     }
     cap_get_stats(c->cap, &cs);
-    sum.kernel_packets = cs.received;
+    sum.kernel_packets = received != UINT64_MAX ? received : cs.received;
     sum.kernel_drops = cs.dropped;
     sum.kernel_ifdrops = cs.ifdropped;
     sum.queue_drops = queue_drops;
@@ -129,6 +138,170 @@ static void cap_loop_tick_all(const struct cap_loop_cfg *c, struct timeval ts)
     }
 }
 
+/* One reader per worker (offline, nworkers > 1). */
+struct cap_reader {
+    const struct cap_loop_cfg *c;
+    struct worker *w;
+    struct cap *cap;
+    uint32_t index;
+    pthread_t thread;
+    bool started;
+    atomic_int rc;               /* 0, or -1 after a read error */
+    atomic_bool done;
+    atomic_llong last_us;        /* latest packet time read, for stats events */
+    atomic_ullong owned;         /* packets this worker processed */
+    atomic_ullong seen;          /* packets read (the whole file) */
+};
+
+#define CAP_LOOP_MAX_READERS 64
+
+static atomic_bool cap_loop_stopping;
+/* A reader that finishes wakes the stats loop (once per reader, not per packet). */
+static pthread_mutex_t cap_loop_done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cap_loop_done_cond = PTHREAD_COND_INITIALIZER;
+
+static void *cap_reader_main(void *arg)
+{
+    struct cap_reader *r = arg;
+    const struct cap_loop_cfg *c = r->c;
+    int dl = cap_datalink(r->cap);
+    uint32_t n = (uint32_t)c->nworkers, caplen, len;
+    struct timeval ts, tick = { 0, 0 }, last = { 0, 0 };
+    unsigned long long owned = 0, seen = 0;
+    const uint8_t *data;
+    int rc;
+
+    for (;;) {
+        rc = cap_next(r->cap, &ts, &caplen, &len, &data);
+        if (rc <= 0)
+            break;
+        seen++;
+        /* ticks and clock exactly as cap_loop_run sends them through rings */
+        if (ts.tv_sec > tick.tv_sec) {
+            if (tick.tv_sec != 0)
+                worker_tick(r->w, ts);
+            tick = ts;
+        }
+        if (timercmp(&ts, &last, >))
+            last = ts;
+        if (cap_loop_hash(dl, data, caplen, c->vlan_tracking) % n == r->index) {
+            worker_packet(r->w, ts, data, caplen, len);
+            owned++;
+        }
+        if ((seen & 4095) == 0) {
+            atomic_store_explicit(&r->seen, seen, memory_order_relaxed);
+            atomic_store_explicit(&r->owned, owned, memory_order_relaxed);
+            atomic_store_explicit(&r->last_us, (long long)last.tv_sec * 1000000 + last.tv_usec,
+                                  memory_order_relaxed);
+            if (atomic_load_explicit(&cap_loop_stopping, memory_order_relaxed))
+                break;
+        }
+    }
+    worker_finish(r->w);
+    atomic_store(&r->seen, seen);
+    atomic_store(&r->owned, owned);
+    atomic_store(&r->last_us, (long long)last.tv_sec * 1000000 + last.tv_usec);
+    atomic_store(&r->rc, rc == -2 ? -1 : 0);
+    pthread_mutex_lock(&cap_loop_done_lock);
+    atomic_store(&r->done, true);
+    pthread_cond_broadcast(&cap_loop_done_cond);
+    pthread_mutex_unlock(&cap_loop_done_lock);
+    return NULL;
+}
+
+static struct timeval cap_us_tv(long long us)
+{
+    struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+    return tv;
+}
+
+/* Offline, several workers: start one reader per worker, write periodic
+ * stats from this thread, join. */
+static int cap_loop_run_readers(const struct cap_loop_cfg *c)
+{
+    struct cap_reader r[CAP_LOOP_MAX_READERS];
+    double started = cap_loop_mono(), next_stats = started + c->stats_interval;
+    int n = c->nworkers, rc = 0;
+    bool all_done = false;
+
+    memset(r, 0, sizeof(r));
+    atomic_store(&cap_loop_stopping, false);
+    for (int i = 0; i < n; i++) {
+        r[i].c = c;
+        r[i].w = c->workers[i];
+        r[i].index = (uint32_t)i;
+        r[i].cap = i == 0 ? c->cap : cap_reopen(c->cap);
+        if (r[i].cap == NULL) {
+            rc = -1;
+            goto out;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&r[i].thread, NULL, cap_reader_main, &r[i]) != 0) {
+            log_error("capture", "cannot start reader thread %d: %s", i, strerror(errno));
+            atomic_store(&cap_loop_stopping, true);
+            rc = -1;
+            goto out;
+        }
+        r[i].started = true;
+    }
+    while (!all_done) {
+        struct timespec until;
+        /* wake when a reader ends, for stats, and every 200 ms to notice a signal */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&cap_loop_done_lock);
+        all_done = true;
+        for (int i = 0; i < n; i++)
+            all_done = all_done && atomic_load(&r[i].done);
+        if (!all_done)
+            pthread_cond_timedwait(&cap_loop_done_cond, &cap_loop_done_lock, &until);
+        all_done = true;
+        for (int i = 0; i < n; i++)
+            all_done = all_done && atomic_load(&r[i].done);
+        pthread_mutex_unlock(&cap_loop_done_lock);
+        if (*c->stop)
+            atomic_store(&cap_loop_stopping, true);
+        if (!all_done && c->stats_interval > 0 && cap_loop_mono() >= next_stats) {
+            unsigned long long owned = 0;
+            long long last = 0;
+            for (int i = 0; i < n; i++) {
+                owned += atomic_load_explicit(&r[i].owned, memory_order_relaxed);
+                long long l = atomic_load_explicit(&r[i].last_us, memory_order_relaxed);
+                last = l > last ? l : last;
+            }
+            cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+            next_stats += c->stats_interval;
+        }
+    }
+out:
+    {
+        unsigned long long owned = 0;
+        long long last = 0;
+        for (int i = 0; i < n; i++) {
+            if (r[i].started) {
+                pthread_join(r[i].thread, NULL);
+                if (atomic_load(&r[i].rc) != 0)
+                    rc = -1;
+            } else {
+                /* never started: end its flows on this thread */
+                worker_finish(c->workers[i]);
+            }
+            owned += atomic_load(&r[i].owned);
+            long long l = atomic_load(&r[i].last_us);
+            last = l > last ? l : last;
+            if (i > 0)
+                cap_close(r[i].cap);
+        }
+        cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+    }
+    return rc;
+}
+
 int cap_loop_run(const struct cap_loop_cfg *c)
 {
     int dl = cap_datalink(c->cap);
@@ -140,6 +313,8 @@ int cap_loop_run(const struct cap_loop_cfg *c)
     const uint8_t *data;
     int rc = 0;
 
+    if (!live && c->nworkers > 1 && c->nworkers <= CAP_LOOP_MAX_READERS)
+        return cap_loop_run_readers(c);
     for (int i = 0; c->nworkers > 1 && i < c->nworkers; i++)
         if (worker_start(c->workers[i]) != 0)
             return -1;
@@ -171,7 +346,7 @@ int cap_loop_run(const struct cap_loop_cfg *c)
             }
         }
         if (c->stats_interval > 0 && (++n & 1023) == 0 && cap_loop_mono() >= next_stats) {
-            cap_loop_stats(c, started, queue_drops, live ? ts : last);
+            cap_loop_stats(c, started, queue_drops, live ? ts : last, UINT64_MAX);
             next_stats += c->stats_interval;
         }
     }
@@ -185,6 +360,6 @@ int cap_loop_run(const struct cap_loop_cfg *c)
     }
     if (live)
         gettimeofday(&last, NULL);
-    cap_loop_stats(c, started, queue_drops, last);
+    cap_loop_stats(c, started, queue_drops, last, UINT64_MAX);
     return rc;
 }

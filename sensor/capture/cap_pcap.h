@@ -2,6 +2,8 @@
  * live (an interface). A live handle is created, configured (snaplen,
  * promiscuous mode, kernel buffer size, 100 ms read timeout) and activated
  * here, before the sensor drops privileges. One reader thread per handle.
+ * Classic pcap files are read from a read-only mmap (no copy per packet);
+ * packet data stays valid until the next cap_next on the same handle.
  */
 #ifndef CANH_CAP_PCAP_H
 #define CANH_CAP_PCAP_H
@@ -28,6 +30,10 @@ struct cap_stats {
 struct cap *cap_open_offline(const char *path, const char *bpf);
 struct cap *cap_open_live(const char *iface, const struct cap_live_cfg *c, const char *bpf);
 void cap_close(struct cap *c);
+/* Another reader of the same offline file and filter, from its first packet
+ * (one per worker, each with its own position). NULL for live handles or on
+ * failure (logged). */
+struct cap *cap_reopen(const struct cap *c);
 
 /* Next packet: 1 with ts, caplen, len and data set (data valid until the next
  * call), 0 on a read timeout (live, no packet), -1 at end of file or after

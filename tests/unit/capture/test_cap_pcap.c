@@ -1,0 +1,287 @@
+/* Unit tests for sensor/capture/cap_pcap.c: the mmap reader must hand out
+ * exactly what libpcap's pcap_next_ex does (time, lengths, bytes) for every
+ * capture of the corpus, for hand-made files in all four classic magic
+ * variants, through a BPF filter, and after cap_reopen; a truncated file is
+ * a read error for both; pcapng goes through libpcap. */
+#include "../runner.h"
+
+#include <dirent.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/cap_pcap.h"
+
+#define CORPUS "../shared/corpus/pcaps"
+
+/* Reads path with both readers (bpf may be NULL); returns packets compared,
+ * or -1 on the first difference. *rc_cap gets cap_next's final code. */
+static long compare_with_libpcap(const char *path, const char *bpf, int *rc_cap)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(path, err);
+    struct cap *c = cap_open_offline(path, bpf);
+    struct bpf_program prog;
+    long n = 0;
+
+    if (p == NULL || c == NULL) {
+        fprintf(stderr, "%s: cannot open\n", path);
+        n = -1;
+        goto out;
+    }
+    if (bpf != NULL) {
+        if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 || pcap_setfilter(p, &prog) != 0) {
+            n = -1;
+            goto out;
+        }
+        pcap_freecode(&prog);
+    }
+    if (cap_datalink(c) != pcap_datalink(p)) {
+        n = -1;
+        goto out;
+    }
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *d;
+        struct timeval ts;
+        uint32_t caplen, len;
+        const uint8_t *data;
+        int a = pcap_next_ex(p, &h, &d);
+        int b = cap_next(c, &ts, &caplen, &len, &data);
+
+        *rc_cap = b;
+        if (a != 1 || b != 1) {
+            /* both end together: EOF (-2 / -1) or an error (-1 / -2) */
+            if (!((a == PCAP_ERROR_BREAK && b == -1) || (a == PCAP_ERROR && b == -2))) {
+                fprintf(stderr, "%s: packet %ld: libpcap %d, cap_next %d\n", path, n, a, b);
+                n = -1;
+            }
+            break;
+        }
+        if (ts.tv_sec != h->ts.tv_sec || ts.tv_usec != h->ts.tv_usec || caplen != h->caplen ||
+            len != h->len || memcmp(data, d, caplen) != 0) {
+            fprintf(stderr, "%s: packet %ld differs\n", path, n);
+            n = -1;
+            break;
+        }
+        n++;
+    }
+out:
+    if (p != NULL)
+        pcap_close(p);
+    cap_close(c);
+    return n;
+}
+
+TEST(cap_corpus_matches_libpcap)
+{
+    DIR *dir = opendir(CORPUS);
+    struct dirent *e;
+    int files = 0;
+    long total = 0;
+
+    if (dir == NULL)
+        SKIP("no corpus at " CORPUS);
+    while ((e = readdir(dir)) != NULL) {
+        char path[512];
+        int rc = 0;
+        long n;
+
+        if (strstr(e->d_name, ".pcap") == NULL)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", CORPUS, e->d_name);
+        n = compare_with_libpcap(path, NULL, &rc);
+        CHECK(n >= 0);
+        CHECK_EQ_INT(rc, -1);
+        total += n;
+        files++;
+    }
+    closedir(dir);
+    CHECK(files > 0);
+    CHECK(total > 0);
+}
+
+TEST(cap_bpf_filter_matches_libpcap)
+{
+    const char *path = CORPUS "/ndpi-dns_fragmented.pcap";
+    int rc = 0;
+
+    if (access(path, R_OK) != 0)
+        SKIP("no corpus capture ndpi-dns_fragmented.pcap");
+    long all = compare_with_libpcap(path, NULL, &rc);
+    long udp = compare_with_libpcap(path, "udp", &rc);
+    long tcp = compare_with_libpcap(path, "tcp", &rc);
+    CHECK(udp > 0 && tcp > 0);
+    CHECK(udp + tcp <= all);
+}
+
+/* ---- hand-made files ---------------------------------------------------- */
+
+static void put32(FILE *f, uint32_t v, bool swap)
+{
+    if (swap)
+        v = __builtin_bswap32(v);
+    fwrite(&v, 4, 1, f);
+}
+
+/* Three Ethernet frames; magic picks order and time resolution. cut: bytes
+ * to leave off the end (a truncated file). */
+static void write_pcap(const char *path, uint32_t magic, bool swap, bool nsec, size_t cut)
+{
+    FILE *f = fopen(path, "wb");
+    uint8_t frame[80];
+
+    put32(f, magic, swap);
+    uint16_t ver[2] = { 2, 4 }; /* major, minor */
+    for (int k = 0; k < 2; k++) {
+        uint16_t x = swap ? __builtin_bswap16(ver[k]) : ver[k];
+        fwrite(&x, 2, 1, f);
+    }
+    put32(f, 0, swap);
+    put32(f, 0, swap);
+    put32(f, 65535, swap);
+    put32(f, 1, swap); /* LINKTYPE_ETHERNET */
+    for (uint32_t i = 0; i < 3; i++) {
+        uint32_t caplen = 60 + i * 7;
+        for (size_t k = 0; k < sizeof(frame); k++)
+            frame[k] = (uint8_t)(k * 31 + i);
+        put32(f, 1700000000 + i, swap);
+        put32(f, nsec ? 123456789u + i : 123456u + i, swap);
+        put32(f, caplen, swap);
+        put32(f, caplen + 100, swap);
+        fwrite(frame, 1, caplen, f);
+    }
+    fclose(f);
+    if (cut > 0) {
+        FILE *g = fopen(path, "rb+");
+        fseek(g, 0, SEEK_END);
+        long sz = ftell(g);
+        fclose(g);
+        CHECK(truncate(path, sz - (long)cut) == 0);
+    }
+}
+
+TEST(cap_magic_variants_match_libpcap)
+{
+    static const struct { uint32_t magic; bool swap, nsec; } v[] = {
+        { 0xa1b2c3d4, false, false }, { 0xa1b2c3d4, true, false },
+        { 0xa1b23c4d, false, true },  { 0xa1b23c4d, true, true },
+    };
+    char path[] = "/tmp/canh-cap-XXXXXX";
+    int fd = mkstemp(path);
+
+    CHECK(fd >= 0);
+    close(fd);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        int rc = 0;
+        write_pcap(path, v[i].magic, v[i].swap, v[i].nsec, 0);
+        CHECK_EQ_INT(compare_with_libpcap(path, NULL, &rc), 3);
+        CHECK_EQ_INT(rc, -1);
+        /* nanosecond stamps come out as microseconds */
+        struct cap *c = cap_open_offline(path, NULL);
+        struct timeval ts;
+        uint32_t caplen, len;
+        const uint8_t *data;
+        CHECK(c != NULL);
+        CHECK_EQ_INT(cap_next(c, &ts, &caplen, &len, &data), 1);
+        CHECK_EQ_INT(ts.tv_usec, 123456);
+        CHECK_EQ_INT(caplen, 60);
+        CHECK_EQ_INT(len, 160);
+        cap_close(c);
+    }
+    unlink(path);
+}
+
+TEST(cap_truncated_file_is_an_error)
+{
+    char path[] = "/tmp/canh-cap-XXXXXX";
+    int fd = mkstemp(path);
+
+    CHECK(fd >= 0);
+    close(fd);
+    /* cut inside the last packet's data, then inside its record header */
+    for (size_t cut = 5; cut <= 80; cut += 75) {
+        int rc = 0;
+        write_pcap(path, 0xa1b2c3d4, false, false, cut);
+        CHECK_EQ_INT(compare_with_libpcap(path, NULL, &rc), 2);
+        CHECK_EQ_INT(rc, -2);
+    }
+    unlink(path);
+}
+
+TEST(cap_reopen_reads_from_the_start)
+{
+    char path[] = "/tmp/canh-cap-XXXXXX";
+    int fd = mkstemp(path);
+    struct timeval ts;
+    uint32_t caplen, len;
+    const uint8_t *data;
+
+    CHECK(fd >= 0);
+    close(fd);
+    write_pcap(path, 0xa1b2c3d4, false, false, 0);
+    struct cap *a = cap_open_offline(path, NULL);
+    CHECK(a != NULL);
+    CHECK_EQ_INT(cap_next(a, &ts, &caplen, &len, &data), 1);
+    CHECK_EQ_INT(cap_next(a, &ts, &caplen, &len, &data), 1);
+    struct cap *b = cap_reopen(a);
+    CHECK(b != NULL);
+    CHECK_EQ_INT(cap_next(b, &ts, &caplen, &len, &data), 1);
+    CHECK_EQ_INT(ts.tv_sec, 1700000000);
+    CHECK_EQ_INT(cap_next(a, &ts, &caplen, &len, &data), 1);
+    CHECK_EQ_INT(ts.tv_sec, 1700000002);
+    CHECK_EQ_INT(cap_next(a, &ts, &caplen, &len, &data), -1);
+    struct cap_stats st;
+    cap_get_stats(a, &st);
+    CHECK_EQ_INT(st.received, 3);
+    cap_close(a);
+    cap_close(b);
+    unlink(path);
+}
+
+/* A minimal pcapng (section header, interface, one enhanced packet): not a
+ * classic pcap, so it is read through libpcap. */
+TEST(cap_pcapng_goes_through_libpcap)
+{
+    char path[] = "/tmp/canh-cap-XXXXXX";
+    int fd = mkstemp(path);
+    uint8_t frame[64];
+    FILE *f;
+
+    CHECK(fd >= 0);
+    close(fd);
+    memset(frame, 0xab, sizeof(frame));
+    f = fopen(path, "wb");
+    uint32_t shb[] = { 0x0a0d0d0a, 28, 0x1a2b3c4d, 0x00000001, 0xffffffff, 0xffffffff, 28 };
+    uint32_t idb[] = { 1, 20, 1 /* linktype 1, reserved 0 */, 65535, 20 };
+    uint32_t epb[] = { 6, 32 + 64, 0, 0, 5000000, 64, 64 };
+    fwrite(shb, sizeof(shb), 1, f);
+    fwrite(idb, sizeof(idb), 1, f);
+    fwrite(epb, sizeof(epb), 1, f);
+    fwrite(frame, sizeof(frame), 1, f);
+    uint32_t tail = 32 + 64;
+    fwrite(&tail, 4, 1, f);
+    fclose(f);
+
+    struct cap *c = cap_open_offline(path, NULL);
+    struct timeval ts;
+    uint32_t caplen, len;
+    const uint8_t *data;
+    CHECK(c != NULL);
+    if (c != NULL) {
+        CHECK_EQ_INT(cap_next(c, &ts, &caplen, &len, &data), 1);
+        CHECK_EQ_INT(caplen, 64);
+        CHECK_EQ_INT(ts.tv_sec, 5);
+        CHECK(data[0] == 0xab);
+        CHECK_EQ_INT(cap_next(c, &ts, &caplen, &len, &data), -1);
+    }
+    cap_close(c);
+    unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+    return runner_main(argc, argv);
+}
