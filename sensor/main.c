@@ -21,6 +21,7 @@
 #include "classify/dpi_ndpi.h"
 #include "log.h"
 #include "detect/det_reload.h"
+#include "filescan/filescan.h"
 #include "detect/detect.h"
 #include "output/eve_writer.h"
 #include "sensor_cfg.h"
@@ -43,6 +44,8 @@ struct main_args {
     int nsets;
     const char *rule_files[64];   /* -S FILE (detect) */
     int nrule_files;
+    const char *yara_files[64];   /* --yara FILE (filescan) */
+    int nyara_files;
     char bpf[1024];
     bool test_only;
     bool dump_config;
@@ -63,6 +66,7 @@ static void main_usage(FILE *out)
             "  -T               check the configuration and exit (0 ok, 1 errors)\n"
             "  --dump-config    print every key with its effective value and help, and exit\n"
             "  -S FILE          load this rule file instead of rule-files (repeatable)\n"
+            "  --yara FILE      also load this YARA rule file (repeatable)\n"
             "  -V               print versions and exit\n"
             "  -h               this help\n");
 }
@@ -82,6 +86,7 @@ static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c,
         { "workers", required_argument, NULL, 'W' }, { "set", required_argument, NULL, 's' },
         { "user", required_argument, NULL, 'U' },    { "group", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' },          { "dump-config", no_argument, NULL, 'D' },
+        { "yara", required_argument, NULL, 'Y' },
         { NULL, 0, NULL, 0 },
     };
     char buf[256];
@@ -104,6 +109,10 @@ static int main_parse(int argc, char **argv, struct main_args *a, struct cfg *c,
             /* stored as a --set so the file cannot override the command line */
             if (a->nsets < 64)
                 a->sets[a->nsets++] = strdup(buf);
+            break;
+        case 'Y':
+            if (a->nyara_files < 64)
+                a->yara_files[a->nyara_files++] = optarg;
             break;
         case 'S':
             if (a->nrule_files < 64)
@@ -173,6 +182,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     struct app_pipe *pipes[64] = { NULL };   /* stream + app layer + detect, per worker */
     struct app_pipe_cfg apc;
     struct det_reload *rules = NULL;
+    struct fscan *fs = NULL;
     struct eve_writer *ew = NULL;
     struct ship *ship = NULL;
     struct eve_out *stats_out = NULL;
@@ -205,10 +215,17 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     verify = sc->csum == SENSOR_CSUM_ALL || (sc->csum == SENSOR_CSUM_AUTO && a->iface != NULL);
     if (app_cfg_read(c, sc->workers, sc->flow.max_flows, &apc) != 0)
         goto out;
+    /* files and YARA (sensor/filescan): offline runs wait on a full queue */
+    if ((fs = fscan_new(c, a->yara_files, (size_t)a->nyara_files,
+                        a->nrule_files > 0 ? a->rule_files : NULL, (size_t)a->nrule_files, ew,
+                        logdir, a->iface != NULL)) == NULL)
+        goto out;
+    apc.fscan = fs;
     if ((a->nrule_files > 0 || cfg_is_set(c, "rule-files")) &&
         ((rules = det_reload_new(c, a->rule_files, (size_t)a->nrule_files, sc->workers)) == NULL ||
          det_reload_watch(rules) != 0))
         goto out;
+    fscan_watch_sighup(fs);   /* after det_reload_watch: chains to its handler */
     for (int i = 0; i < sc->workers; i++) {
         struct worker_hooks hooks;
         if ((pipes[i] = app_pipe_new(&apc, rules, i)) == NULL)
@@ -239,6 +256,7 @@ out:
         app_pipe_free(pipes[i]);
     }
     det_reload_free(rules);
+    fscan_free(fs);   /* drains the scan queue: after the workers, before the writer */
     eve_out_free(stats_out);
     eve_writer_free(ew);
     if (ship != NULL) {
@@ -266,6 +284,7 @@ int main(int argc, char **argv)
     ship_cfg_schema(c);
     stream_cfg_schema(c);
     app_cfg_schema(c);
+    fscan_cfg_schema(c);
     pr = main_parse(argc, argv, &a, c, &errors);
     if (pr != 0) {
         rc = pr > 0 ? 0 : 1;
@@ -288,6 +307,9 @@ int main(int argc, char **argv)
         log_set_level((enum log_level)log_level_parse(sc.log_level));
     if (sc.log_file != NULL && log_set_file(sc.log_file) != 0)
         goto out;
+    if (a.test_only)   /* YARA and file-hash rules: reported, not fatal */
+        fscan_check(c, a.yara_files, (size_t)a.nyara_files,
+                    a.nrule_files > 0 ? a.rule_files : NULL, (size_t)a.nrule_files);
     if (a.test_only && (a.nrule_files > 0 || cfg_is_set(c, "rule-files"))) {
         rc = det_check_main(c, a.rule_files, (size_t)a.nrule_files);
         goto out;

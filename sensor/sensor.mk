@@ -8,6 +8,7 @@ SENSOR_LIBS  = -lpcap -lndpi -lgcrypt -lhs -lyara -lhtp -lpcre2-8 -lyaml -ljanss
 -include sensor/detect/detect.mk
 -include sensor/app/app.mk
 -include sensor/ship/ship.mk
+-include sensor/filescan/filescan.mk
 
 SENSOR_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(SENSOR_SRCS))
 BINS += $(B)/canh-sensor

@@ -23,6 +23,7 @@
 struct cfg;
 struct det_reload;
 struct app_pipe;
+struct fscan;
 
 struct app_pipe_cfg {
     struct tcp_cfg tcp;               /* stream.* (per worker) */
@@ -32,6 +33,7 @@ struct app_pipe_cfg {
     struct eve_alert_opts alert;      /* outputs.eve-log.types.alert.* */
     uint32_t max_flow_states;         /* per worker: app records at once */
     bool detect_log;                  /* alerts on (rules loaded) */
+    struct fscan *fscan;              /* file carving and YARA (sensor/filescan), NULL: off */
 };
 
 /* The app/alert keys of sensor.yaml (the stream and libhtp keys belong to

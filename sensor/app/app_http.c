@@ -42,6 +42,13 @@ struct app_http {
     bool stopped[2];            /* a gap: libhtp 0.5 cannot resync */
     uint64_t txs;
     uint32_t tx_id[2];
+    /* file carving (sensor/filescan): each body is a file */
+    const struct app_file_ops *fops;
+    struct fscan_worker *fw;
+    const struct flow *flow;
+    struct file_obj *file[2];
+    bool rev;                   /* flow direction = libhtp direction ^ rev */
+    struct timeval ts;
 };
 
 static void hbuf_add(struct app_hbuf *b, const void *d, size_t n, uint64_t limit)
@@ -274,11 +281,43 @@ static int cb_res_start(htp_tx_t *tx)
     return HTP_OK;
 }
 
+/* filescan: a body's first bytes open its file (name: the URI path, as
+ * Suricata names HTTP files); the file closes with its direction. */
+static void file_feed(struct app_http *h, htp_tx_t *tx, int dir, const uint8_t *d, size_t n)
+{
+    if (h->fw == NULL || d == NULL || n == 0)
+        return;
+    if (h->file[dir] == NULL) {
+        const bstr *path = tx->parsed_uri != NULL && tx->parsed_uri->path != NULL
+                               ? tx->parsed_uri->path : tx->request_uri;
+        const bstr *host = tx->request_hostname;
+        h->file[dir] = h->fops->open(h->fw, tx->index, dir ^ h->rev,
+                                       path ? (const char *)bstr_ptr(path) : NULL,
+                                       path ? bstr_len(path) : 0);
+        if (h->file[dir] != NULL)
+            h->fops->http(h->file[dir], tx->request_uri ? (const char *)bstr_ptr(tx->request_uri) : NULL,
+                        tx->request_uri ? bstr_len(tx->request_uri) : 0,
+                        host ? (const char *)bstr_ptr(host) : NULL, host ? bstr_len(host) : 0);
+    }
+    if (h->file[dir] != NULL)
+        h->fops->data(h->fw, h->file[dir], d, n);
+}
+
+static void file_end(struct app_http *h, int dir, bool truncated)
+{
+    if (h->file[dir] == NULL)
+        return;
+    h->fops->close(h->fw, h->file[dir], h->flow, truncated, h->ts);
+    h->file[dir] = NULL;
+}
+
 static int cb_body(htp_tx_data_t *d, int dir)
 {
     struct app_http *h = app_http_of(d->tx);
-    if (h != NULL)
+    if (h != NULL) {
         hbuf_add(&h->body[dir], d->data, d->len, h->c->body_limit[dir]);
+        file_feed(h, d->tx, dir, d->data, d->len);
+    }
     return HTP_OK;
 }
 
@@ -299,6 +338,8 @@ static int cb_res_hdr_data(htp_tx_data_t *d) { return cb_hdr_data(d, 1); }
 static int cb_complete(htp_tx_t *tx, int dir)
 {
     struct app_http *h = app_http_of(tx);
+    if (h != NULL)
+        file_end(h, dir, false);
     if (h != NULL && h->open[dir] == tx)
         app_http_inspect(h, tx, dir);
     return HTP_OK;
@@ -363,10 +404,21 @@ struct app_http *app_http_new(const struct app_http_cfg *c, app_http_tx_fn fn, v
     return h;
 }
 
+void app_http_set_files(struct app_http *h, const struct app_file_ops *ops,
+                        struct fscan_worker *fw, const struct flow *f, bool rev)
+{
+    h->fops = ops;
+    h->fw = fw;
+    h->flow = f;
+    h->rev = rev;
+}
+
 void app_http_free(struct app_http *h)
 {
     if (h == NULL)
         return;
+    file_end(h, 0, true);
+    file_end(h, 1, true);
     htp_connp_destroy_all(h->connp);
     for (int d = 0; d < 2; d++) {
         hbuf_free(&h->body[d]);
@@ -383,6 +435,7 @@ void app_http_data(struct app_http *h, int dir, const uint8_t *d, size_t n, stru
 {
     if (h->stopped[dir] || n == 0)
         return;
+    h->ts = ts;
     int rc = dir == 0 ? htp_connp_req_data(h->connp, &ts, d, n) : htp_connp_res_data(h->connp, &ts, d, n);
     if (rc == HTP_STREAM_ERROR)
         h->stopped[dir] = true;
@@ -391,14 +444,18 @@ void app_http_data(struct app_http *h, int dir, const uint8_t *d, size_t n, stru
 void app_http_gap(struct app_http *h, int dir)
 {
     h->stopped[dir] = true;
+    file_end(h, dir, true);
 }
 
 void app_http_close(struct app_http *h, struct timeval ts)
 {
+    h->ts = ts;
     htp_connp_close(h->connp, &ts);
-    for (int dir = 0; dir < 2; dir++)
+    for (int dir = 0; dir < 2; dir++) {
+        file_end(h, dir, true);
         if (h->open[dir] != NULL)
             app_http_inspect(h, h->open[dir], dir);
+    }
 }
 
 uint64_t app_http_tx_count(const struct app_http *h)

@@ -13,6 +13,7 @@
 #include "app/app_private.h"
 #include "classify/dpi_ndpi.h"
 #include "detect/det_reload.h"
+#include "filescan/filescan.h"
 #include "log.h"
 
 #define APP_ALERTS_MAX 64
@@ -42,6 +43,7 @@ struct app_flow {
     uint8_t http_rev;           /* the server spoke first: libhtp's request side is dir 1 */
     uint8_t proto_done_now;     /* bit per direction: detection completed on this packet */
     char dns_name[256];         /* last query, for the alert's dns object */
+    struct fscan_stream *fscan; /* filescan: stream head kept for YARA */
 };
 
 struct app_pipe {
@@ -67,6 +69,7 @@ struct app_pipe {
     struct det_input in;
     struct det_alert alerts[APP_ALERTS_MAX];
     struct app_pipe_stats st;
+    struct fscan_worker *fw;    /* filescan: files and stream heads (NULL: off) */
 };
 
 /* ---- per-flow records ---- */
@@ -109,6 +112,7 @@ static void app_flow_put(struct app_pipe *ap, struct flow *f)
 
     if (af == NULL)
         return;
+    fscan_stream_end(ap->fw, &af->fscan, f, f->last);
     app_http_free(af->http);
     app_tls_flow_free(af->tls);
     af->next_free = ap->free_list;
@@ -324,6 +328,11 @@ static void app_tls_data(struct app_pipe *ap, struct flow *f, struct app_flow *a
     app_run(ap, f, NULL);
 }
 
+/* HTTP bodies become files (sensor/filescan). */
+static const struct app_file_ops app_fscan_ops = {
+    fscan_file_open, fscan_file_http, fscan_file_data, fscan_file_close,
+};
+
 /* First bytes of a direction: which parser. */
 static void app_guess(struct app_pipe *ap, struct flow *f, struct app_flow *af, int dir,
                       const uint8_t *d, size_t n)
@@ -341,6 +350,8 @@ static void app_guess(struct app_pipe *ap, struct flow *f, struct app_flow *af, 
         bool resp = n >= 5 && memcmp(d, "HTTP/", 5) == 0;
         af->http_rev = (uint8_t)(resp == (dir == 0));
         af->http = app_http_new(ap->http_cfg, app_on_http_tx, ap);
+        if (af->http != NULL && ap->fw != NULL)
+            app_http_set_files(af->http, &app_fscan_ops, ap->fw, f, af->http_rev);
     }
 }
 
@@ -385,6 +396,8 @@ static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8
     }
     if (af != NULL)
         app_stream_app(ap, f, af, dir, d, len);
+    if (af != NULL && ap->fw != NULL)
+        fscan_stream_data(ap->fw, &af->fscan, f, dir, d, len, ap->p != NULL ? ap->p->ts : f->last);
     if (ap->dt == NULL)
         return;
     const uint8_t *buf;
@@ -527,6 +540,8 @@ struct app_pipe *app_pipe_new(const struct app_pipe_cfg *c, struct det_reload *r
     app_sync_engine(ap);
     if (rules != NULL && ap->dt == NULL)
         goto fail;
+    if (c->fscan != NULL && (ap->fw = fscan_worker_new(c->fscan, NULL)) == NULL)
+        goto fail;
     return ap;
 fail:
     log_error("app", "worker %d: cannot set up reassembly, HTTP parser or detection state "
@@ -545,6 +560,7 @@ void app_pipe_free(struct app_pipe *ap)
         ap->free_list = n;
     }
     det_thread_free(ap->dt);
+    fscan_worker_free(ap->fw);
     app_http_cfg_free(ap->http_cfg);
     tcp_ctx_free(ap->tcp);
     free(ap);

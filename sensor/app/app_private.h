@@ -43,6 +43,24 @@ void app_http_gap(struct app_http *h, int dir);
 void app_http_close(struct app_http *h, struct timeval ts);
 /* Transactions seen (for stats and tests). */
 uint64_t app_http_tx_count(const struct app_http *h);
+/* Carve bodies into files through sensor/filescan (filescan.h); called
+ * through pointers so that the parser links without it (app_pipe.c fills
+ * them with fscan_file_*). f is the flow h belongs to (it outlives h); rev:
+ * the flow's initiator is the server. */
+struct fscan_worker;
+struct file_obj;
+struct flow;
+struct app_file_ops {
+    struct file_obj *(*open)(struct fscan_worker *fw, uint64_t tx_id, int dir, const char *name,
+                             size_t name_len);
+    void (*http)(struct file_obj *ff, const char *url, size_t url_len, const char *host,
+                 size_t host_len);
+    void (*data)(struct fscan_worker *fw, struct file_obj *ff, const uint8_t *d, size_t n);
+    void (*close)(struct fscan_worker *fw, struct file_obj *ff, const struct flow *f,
+                  bool truncated, struct timeval ts);
+};
+void app_http_set_files(struct app_http *h, const struct app_file_ops *ops,
+                        struct fscan_worker *fw, const struct flow *f, bool rev);
 
 /* ---- DNS (app_dns.c) ---- */
 struct app_dns_msg {

@@ -56,8 +56,7 @@ uint64_t file_memcap_used(const struct file_memcap *m)
     return atomic_load(&((struct file_memcap *)m)->used);
 }
 
-/* Reserve n bytes; false when that would pass the cap. */
-static bool file_memcap_take(struct file_memcap *m, uint64_t n)
+bool file_memcap_take(struct file_memcap *m, uint64_t n)
 {
     uint64_t cur = atomic_load(&m->used);
 
@@ -159,6 +158,26 @@ struct file_obj *file_track_open(struct file_tracker *t, uint64_t tx_id, int dir
                   EVP_DigestInit_ex(fo->sha1, EVP_sha1(), NULL) == 1 &&
                   EVP_DigestInit_ex(fo->sha256, EVP_sha256(), NULL) == 1;
     return fo;
+}
+
+static void file_track_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (src == NULL)
+        n = 0;
+    if (n > cap - 1)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void file_track_set_http(struct file_obj *fo, const char *url, size_t url_len, const char *host,
+                         size_t host_len)
+{
+    if (fo == NULL)
+        return;
+    file_track_copy(fo->fi.url, sizeof(fo->fi.url), url, url_len);
+    file_track_copy(fo->fi.host, sizeof(fo->fi.host), host, host_len);
 }
 
 /* Make room for `need` more bytes of content; false drops the content. */

@@ -45,6 +45,7 @@ struct file_info {
     bool data_complete;         /* data holds every byte of the file */
     bool stored;                /* written by file-store */
     char magic[128];            /* "" until computed */
+    char url[512], host[256];   /* HTTP request target and Host, "" when unknown */
 };
 
 struct file_memcap;
@@ -67,6 +68,8 @@ struct file_track_stats {
 struct file_memcap *file_memcap_new(uint64_t cap);
 void file_memcap_free(struct file_memcap *m);
 uint64_t file_memcap_used(const struct file_memcap *m);
+/* Reserve n bytes; false when that would pass the cap (any thread). */
+bool file_memcap_take(struct file_memcap *m, uint64_t n);
 /* Give back n bytes taken by a file's content (any thread). */
 void file_memcap_release(struct file_memcap *m, uint64_t n);
 
@@ -80,6 +83,9 @@ uint32_t file_track_open_count(const struct file_tracker *t);
 /* A new file. name may be NULL. NULL when every slot is in use (counted). */
 struct file_obj *file_track_open(struct file_tracker *t, uint64_t tx_id, int dir,
                                  const char *name, size_t name_len);
+/* HTTP context for the fileinfo event (either may be NULL; truncated to fit). */
+void file_track_set_http(struct file_obj *fo, const char *url, size_t url_len, const char *host,
+                         size_t host_len);
 /* Body bytes in order. Bytes past max_file_size are counted in size only. */
 void file_track_append(struct file_tracker *t, struct file_obj *fo, const uint8_t *data,
                        size_t len);

@@ -1,6 +1,8 @@
 # sensor/filescan: file carving, hashes, YARA, file-store, hash lists.
 # Included from sensor/sensor.mk. See sensor/filescan/README.md.
-FSCAN_SRCS := sensor/filescan/file_track.c sensor/filescan/fscan_yara.c
+FSCAN_SRCS := sensor/filescan/file_track.c sensor/filescan/fscan_yara.c sensor/filescan/fscan_pool.c \
+              sensor/filescan/filescan.c sensor/filescan/file_store.c sensor/filescan/fscan_hashlist.c \
+              sensor/output/eve_fileinfo.c
 FSCAN_LIBS := -lyara -lcrypto -lmagic
 
 SENSOR_SRCS += $(FSCAN_SRCS)
