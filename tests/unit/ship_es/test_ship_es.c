@@ -6,14 +6,20 @@
  * got. The real-cluster checks are the `opensearch` suite (tests/es).
  */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cfg.h"
@@ -168,6 +174,12 @@ static void srv_cb(struct evhttp_request *req, void *arg)
     } else {
         srv_reply(req, 404, "{}");
     }
+}
+
+static struct bufferevent *srv_tls_bev(struct event_base *base, void *arg)
+{
+    return bufferevent_openssl_socket_new(base, -1, SSL_new((SSL_CTX *)arg),
+                                          BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
 static int srv_start(struct event_base *base, struct srv *sv)
@@ -439,6 +451,94 @@ TEST(cluster_down_keeps_documents)
         CHECK_EQ_INT(o.finals[i], 0);
     ship_es_free(s);
     event_base_free(base);
+}
+
+/* A self-signed certificate for 127.0.0.1 made with the openssl tool. */
+static int make_cert(char *dir, size_t cap)
+{
+    char cmd[1024];
+    snprintf(dir, cap, "/tmp/canh-ship-es-tls.XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=canh-test "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+             ">/dev/null 2>&1", dir, dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* One TLS run: 3 documents; returns how many were delivered. */
+static int tls_run(int port, const char *ca, bool verify, struct ship_es_stats *st)
+{
+    struct event_base *base = event_base_new();
+    struct outcome o;
+    struct ship_es_cfg c;
+    char url[64];
+
+    memset(&o, 0, sizeof(o));
+    base_cfg(&c, url, sizeof(url), port, &o);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+    c.ca_file = ca;
+    c.verify_tls = verify;
+    struct ship_es *s = ship_es_new(base, &c);
+    for (int i = 0; i < 3; i++)
+        add_doc(s, i, "ok");
+    struct timeval tv = { 1, 0 };
+    event_base_loopexit(base, &tv);
+    event_base_dispatch(base);
+    ship_es_stats_get(s, st);
+    ship_es_free(s);
+    event_base_free(base);
+    return (int)st->done;
+}
+
+/* The server runs on its own loop in a child process, so each client run
+ * gets a fresh base. */
+TEST(tls_verification_on_by_default_with_ca_file)
+{
+    char dir[64], cert[128], key[128];
+    if (make_cert(dir, sizeof(dir)) != 0) {
+        SKIP("the openssl tool could not make a test certificate");
+    }
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    int pfd[2];
+    CHECK_EQ_INT(pipe(pfd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct event_base *base = event_base_new();
+        struct srv sv;
+        SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+        if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || srv_start(base, &sv) != 0)
+            _exit(1);
+        evhttp_set_bevcb(sv.http, srv_tls_bev, ctx);
+        if (write(pfd[1], &sv.port, sizeof(sv.port)) != sizeof(sv.port))
+            _exit(1);
+        struct timeval tv = { 10, 0 };
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+        _exit(0);
+    }
+    int port = 0;
+    CHECK_EQ_INT(read(pfd[0], &port, sizeof(port)), sizeof(port));
+    struct ship_es_stats st;
+    /* The certificate is not in the system store: refused by default. */
+    CHECK_EQ_INT(tls_run(port, NULL, true, &st), 0);
+    CHECK(st.request_failures >= 1);
+    CHECK(strstr(st.last_error, "certificate") != NULL || strstr(st.last_error, "SSL") != NULL);
+    /* With its CA file: delivered, verification still on. */
+    CHECK_EQ_INT(tls_run(port, cert, true, &st), 3);
+    CHECK_EQ_INT(st.request_failures, 0);
+    /* Verification off (logged as a warning by the config loader). */
+    CHECK_EQ_INT(tls_run(port, NULL, false, &st), 3);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
 }
 
 TEST(add_checks_arguments_and_bound)
