@@ -11,7 +11,7 @@ OS_M2      := $(TOP)/build/m2
 OS_CP      := $(OS_DIR)/cp.txt
 OS_STAMP   := $(OS_DIR)/classes/.stamp
 OS_JAVA    := $(shell find tests/opensearch/src -name '*.java' 2>/dev/null)
-OS_MVN     := mvn -B -q -Dmaven.repo.local=$(OS_M2)
+OS_MVN     := mvn -B -q -Dstyle.color=never -Dmaven.repo.local=$(OS_M2)
 
 DEB_PKGS   += maven openjdk-17-jdk-headless
 

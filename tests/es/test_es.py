@@ -320,7 +320,7 @@ def t_outage_kill_restart():
     landed = 0
     while time.time() < deadline:
         landed = sum(counts_per_index("canh-events-2026.*").values()) - sum(before.values())
-        if landed >= 2000 or proc.poll() is not None:
+        if landed >= 1000 or proc.poll() is not None:
             break
         time.sleep(0.2)
     check(proc.poll() is None, "the run ended before the node could be stopped (landed %d)" % landed)
