@@ -1,12 +1,14 @@
 /* es_drive: test and bench driver for correlator/ship (ship_es) against a
  * real Elasticsearch/OpenSearch. Reads NDJSON EVE events, takes each one's
- * canh.id as _id and its timestamp (UTC) for the index name, installs the
+ * canh.id as _id and its timestamp (UTC) for the index name (with
+ * --incidents: incident documents, _id "<id>:<version>", the incidents
+ * index pattern on their "updated" time), installs the
  * index templates, ships everything on a libevent loop and exits when every
  * document has a final outcome. Prints one JSON summary line on stdout and
  * writes each rejection as "<canh.id>\t<reason>" to --rejects.
  *   es_drive --url URL --input FILE [--templates DIR] [--index PATTERN]
  *            [--batch-docs N] [--inflight N] [--no-gzip] [--retry-max MS]
- *            [--timeout S] [--rejects FILE]
+ *            [--timeout S] [--rejects FILE] [--incidents]
  * Exit 0 when all are final, 2 on timeout, 1 on a usage or start-up error.
  */
 #include <event2/event.h>
@@ -37,6 +39,7 @@ struct drive {
     struct timespec t0;
     double deadline_s;
     int timed_out;
+    int incidents;
 };
 
 static double drive_now(const struct timespec *t0)
@@ -140,14 +143,21 @@ static int drive_load(struct drive *d, const char *path)
         memset(x, 0, sizeof(*x));
         json_t *o = json_loadb(line, (size_t)len, 0, NULL);
         const char *id = json_string_value(json_object_get(json_object_get(o, "canh"), "id"));
-        const char *ts = json_string_value(json_object_get(o, "timestamp"));
-        if (!id) {
-            fprintf(stderr, "es_drive: %s: line %zu has no canh.id\n", path, n + 1);
+        const char *ts = json_string_value(json_object_get(o, d->incidents ? "updated" : "timestamp"));
+        if (d->incidents && json_is_integer(json_object_get(o, "id")) &&
+            json_is_integer(json_object_get(o, "version"))) {
+            snprintf(x->id, sizeof(x->id), "%lld:%lld",
+                     (long long)json_integer_value(json_object_get(o, "id")),
+                     (long long)json_integer_value(json_object_get(o, "version")));
+        } else if (!d->incidents && id) {
+            snprintf(x->id, sizeof(x->id), "%s", id);
+        } else {
+            fprintf(stderr, "es_drive: %s: line %zu has no %s\n", path, n + 1,
+                    d->incidents ? "integer id and version" : "canh.id");
             json_decref(o);
             goto out;
         }
-        snprintf(x->id, sizeof(x->id), "%s", id);
-        if (ship_es_index_name(d->es, 0, drive_ts(ts), x->index, sizeof(x->index)) != 0) {
+        if (ship_es_index_name(d->es, d->incidents, drive_ts(ts), x->index, sizeof(x->index)) != 0) {
             fprintf(stderr, "es_drive: line %zu: no index name\n", n + 1);
             json_decref(o);
             goto out;
@@ -183,6 +193,10 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-gzip") == 0) {
             cfg.gzip = false;
+            continue;
+        }
+        if (strcmp(a, "--incidents") == 0) {
+            d.incidents = 1;
             continue;
         }
         if (!v)
@@ -249,7 +263,7 @@ int main(int argc, char **argv)
 usage:
     fprintf(stderr, "usage: es_drive --url URL --input FILE [--templates DIR] [--index PATTERN]\n"
                     "       [--batch-docs N] [--inflight N] [--no-gzip] [--retry-max MS]\n"
-                    "       [--timeout S] [--rejects FILE]\n");
+                    "       [--timeout S] [--rejects FILE] [--incidents]\n");
 out:
     if (d.rejects)
         fclose(d.rejects);

@@ -283,6 +283,35 @@ def t_template_upgrade():
     STATE["per"]["canh-events-2026.11.25"] += 1
 
 
+def t_incident_versions():
+    # Each incident update is a new document <id>:<version>; a resend of
+    # the same versions adds nothing.
+    inp = os.path.join(ARGS.work, "incidents.ndjson")
+    docs = []
+    for iid, versions in ((7, 3), (8, 1), (9, 2)):
+        for v in range(1, versions + 1):
+            docs.append({"id": iid, "version": v, "title": "Port scan from 10.9.0.%d" % iid,
+                         "rule_id": "canh-portscan", "severity": 2, "status": "new" if v == 1 else "acknowledged",
+                         "first_seen": "2026-11-26T10:00:00.000000+00:00",
+                         "last_seen": "2026-11-26T10:0%d:00.000000+00:00" % v,
+                         "updated": "2026-11-26T10:0%d:00.000000+00:00" % v, "event_count": 10 * v,
+                         "src": ["10.9.0.%d" % iid], "dest": ["203.0.113.5", "203.0.113.6"],
+                         "sensors": ["s1"], "events": [{"canh": {"id": "s1:%d" % v}}]})
+    with open(inp, "w") as f:
+        for d in docs:
+            f.write(json.dumps(d) + "\n")
+    for attempt in (1, 2):
+        r, _ = drive(inp, "unused", ["--incidents"])
+        check(r["done"] == len(docs) and r["rejected"] == 0, "incidents run %d: %s" % (attempt, r))
+    check(r["duplicates"] == len(docs), "resend of incident versions: %s" % r)
+    check(count("canh-incidents") == len(docs), "incident versions stored")
+    m = es("GET", "/canh-incidents/_mapping")["canh-incidents"]["mappings"]["properties"]
+    check(m["src"]["type"] == "ip" and m["last_seen"]["type"] == "date", "incident mapping: %s" % m)
+    got = count("canh-incidents", {"bool": {"filter": [{"term": {"src": "10.9.0.0/24"}},
+                                                       {"term": {"id": 7}}]}})
+    check(got == 3, "versions of incident 7 by src CIDR: %d" % got)
+
+
 def t_mapping_conflict_alone():
     inp = os.path.join(ARGS.work, "conflict.ndjson")
 
@@ -348,7 +377,8 @@ def t_outage_kill_restart():
 
 
 CASES = [t_corpus_run, t_generated_counts_and_templates, t_mappings_bounded, t_ip_range_query,
-         t_resend_no_duplicates, t_template_upgrade, t_mapping_conflict_alone, t_outage_kill_restart]
+         t_resend_no_duplicates, t_template_upgrade, t_incident_versions, t_mapping_conflict_alone,
+         t_outage_kill_restart]
 
 
 def main():
