@@ -5,8 +5,8 @@
  * a _bulk request when the batch is full, when the age timer has fired or on
  * ship_es_flush(). Items to retry go back to the head in their original
  * order, so with max_inflight 1 documents reach each index in queue order.
- * The loop is never blocked: gzip of one batch (<= batch_bytes) is the only
- * CPU work done per request.
+ * The loop is never blocked: the CPU work per request is gzip of one batch
+ * (<= batch_bytes, level 1) and parsing its filter_path'ed answer.
  */
 #include "ship/ship_es_private.h"
 
