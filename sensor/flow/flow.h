@@ -52,14 +52,16 @@ struct flow_key {
 #define FLOW_DIR_TOSERVER 0
 #define FLOW_DIR_TOCLIENT 1
 
+/* Layout: what a lookup and the per-packet update touch comes first (key,
+ * hash, chain link, counters, last-seen time, state: the first two cache
+ * lines); what is read only at the flow's end or by later stages follows. */
 struct flow {
     struct flow_key key;
-    uint64_t flow_id;        /* hash of key + start time: the same for any worker count */
-    struct timeval start, last;
+    uint32_t hash;           /* flow_key_hash(&key), kept for the table */
+    uint32_t hnext;          /* next flow in the hash bucket chain (table bookkeeping) */
+    struct timeval last;
     uint64_t pkts[2], bytes[2];
-
-    /* table bookkeeping (flow_table.c) */
-    uint32_t hnext;          /* next flow in the hash bucket chain */
+    int64_t queued_us;       /* `last` when put on its timeout list (flow_table.c) */
     uint32_t lprev, lnext;   /* neighbours in the timeout list */
     uint8_t tlist;           /* which timeout list the flow is on */
     uint8_t in_use;
@@ -69,6 +71,9 @@ struct flow {
     uint8_t tcp_seen;        /* FLOW_TCP_* */
     uint8_t tcp_flags[2];    /* union of TCP flags per direction */
     uint8_t alerted;         /* set by detect */
+
+    uint64_t flow_id;        /* hash of key + start time: the same for any worker count */
+    struct timeval start;
 
     struct dpi_flow dpi;
 

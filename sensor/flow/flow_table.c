@@ -1,9 +1,17 @@
 /* flow_table: per-worker flow hash over a preallocated pool, with timeout
- * lists in last-seen order (see flow_table.h for the contract).
+ * lists (see flow_table.h for the contract).
  *
  * Invariants: a flow is in_use iff it is on exactly one bucket chain and
- * one timeout list; free records are chained through hnext on the free
- * list. Indexes, not pointers, keep records small and relocatable.
+ * one timeout list; ended records are chained through hnext on the free
+ * list, and records never used yet lie above `fresh` (handed out in order,
+ * so pool pages a run never needs are never touched). Indexes, not
+ * pointers, keep records small and relocatable.
+ * Timeout lists are ordered by queued_us, the flow's last-seen time when it
+ * was put on the list; a packet only updates `last` (no relinking, so the
+ * per-packet update touches no other flow). A flow whose queued_us is older
+ * than its timeout is requeued (or ended) when it reaches the head, so the
+ * scan still ends each expired flow and stops at the first head that proves
+ * the rest of its list young (queued_us + timeout >= now).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +36,7 @@ struct flow_table {
     uint32_t *buckets;
     uint32_t mask;
     uint32_t free_head;
+    uint32_t fresh;          /* records [fresh, max_flows) were never used */
     bool emergency;
     struct ft_list lists[FT_NLISTS];
     flow_end_fn end;
@@ -77,15 +86,15 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn en
     while (nb < c->max_flows && nb < (1u << 31))
         nb <<= 1;
     t->mask = nb - 1;
-    t->pool = calloc(c->max_flows ? c->max_flows : 1, sizeof(struct flow));
+    /* malloc, not calloc: records are initialised when first handed out */
+    t->pool = malloc((size_t)(c->max_flows ? c->max_flows : 1) * sizeof(struct flow));
     t->buckets = malloc((size_t)nb * sizeof(uint32_t));
     if (t->pool == NULL || t->buckets == NULL)
         goto fail;
     for (uint32_t i = 0; i < nb; i++)
         t->buckets[i] = FT_NONE;
-    for (uint32_t i = 0; i < c->max_flows; i++)
-        t->pool[i].hnext = i + 1 < c->max_flows ? i + 1 : FT_NONE;
-    t->free_head = c->max_flows ? 0 : FT_NONE;
+    t->free_head = FT_NONE;
+    t->fresh = 0;
     for (int i = 0; i < FT_NLISTS; i++)
         t->lists[i].head = t->lists[i].tail = FT_NONE;
     t->st.mem = sizeof(*t) + (size_t)c->max_flows * sizeof(struct flow) + (size_t)nb * sizeof(uint32_t);
@@ -141,6 +150,7 @@ static void ft_list_append(struct flow_table *t, struct flow *f)
     struct ft_list *l;
 
     f->tlist = (uint8_t)ft_list_of(f);
+    f->queued_us = tv_us(f->last);
     l = &t->lists[f->tlist];
     f->lnext = FT_NONE;
     f->lprev = l->tail;
@@ -181,7 +191,7 @@ static void ft_update_emergency(struct flow_table *t)
 static void ft_end(struct flow_table *t, struct flow *f, enum flow_end_reason r)
 {
     uint32_t i = ft_idx(t, f);
-    uint32_t *pp = &t->buckets[flow_key_hash(&f->key) & t->mask];
+    uint32_t *pp = &t->buckets[f->hash & t->mask];
 
     if (t->end != NULL)
         t->end(f, r, t->end_arg);
@@ -203,26 +213,52 @@ static void ft_end(struct flow_table *t, struct flow *f, enum flow_end_reason r)
     ft_update_emergency(t);
 }
 
-/* The flow idle the longest: the oldest head over all timeout lists. */
+/* Requeue f at the tail of its list with its current last-seen time. */
+static void ft_requeue(struct flow_table *t, struct flow *f)
+{
+    ft_list_unlink(t, f);
+    ft_list_append(t, f);
+}
+
+/* The flow idle the longest: over all lists, the oldest head once each head
+ * is requeued until it was queued at its own last-seen time (then no flow
+ * behind it was seen earlier). */
 static struct flow *ft_oldest(struct flow_table *t)
 {
     struct flow *best = NULL;
 
     for (int i = 0; i < FT_NLISTS; i++) {
-        if (t->lists[i].head == FT_NONE)
+        struct flow *f = NULL;
+        while (t->lists[i].head != FT_NONE) {
+            f = &t->pool[t->lists[i].head];
+            if (f->queued_us == tv_us(f->last))
+                break;
+            ft_requeue(t, f);
+        }
+        if (f == NULL)
             continue;
-        struct flow *f = &t->pool[t->lists[i].head];
         if (best == NULL || tv_us(f->last) < tv_us(best->last))
             best = f;
     }
     return best;
 }
 
+static inline bool ft_key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+    uint64_t x[5], y[5];
+
+    memcpy(x, a, sizeof(x));
+    memcpy(y, b, sizeof(y));
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
 static struct flow *ft_lookup(struct flow_table *t, const struct flow_key *k, uint32_t hash)
 {
-    for (uint32_t i = t->buckets[hash & t->mask]; i != FT_NONE; i = t->pool[i].hnext)
-        if (flow_key_equal(&t->pool[i].key, k))
-            return &t->pool[i];
+    for (uint32_t i = t->buckets[hash & t->mask]; i != FT_NONE; i = t->pool[i].hnext) {
+        struct flow *f = &t->pool[i];
+        if (f->hash == hash && ft_key_eq(&f->key, k))
+            return f;
+    }
     return NULL;
 }
 
@@ -232,17 +268,22 @@ static struct flow *ft_create(struct flow_table *t, const struct flow_key *k, ui
     struct flow *f;
     uint32_t i;
 
-    if (t->free_head == FT_NONE) {
+    if (t->free_head == FT_NONE && t->fresh >= t->cfg.max_flows) {
         f = ft_oldest(t);
         if (f == NULL)
             return NULL;
         ft_end(t, f, FLOW_END_FORCED);
     }
-    i = t->free_head;
+    if (t->free_head != FT_NONE) {
+        i = t->free_head;
+        t->free_head = t->pool[i].hnext;
+    } else {
+        i = t->fresh++;
+    }
     f = &t->pool[i];
-    t->free_head = f->hnext;
     memset(f, 0, sizeof(*f));
     f->key = *k;
+    f->hash = hash;
     f->start = f->last = p->ts;
     f->flow_id = flow_key_flow_id(k, p->ts);
     f->in_use = 1;
@@ -327,33 +368,58 @@ void flow_table_update(struct flow_table *t, struct flow *f, const struct packet
     } else if (f->state == FLOW_STATE_NEW && f->pkts[0] > 0 && f->pkts[1] > 0) {
         f->state = FLOW_STATE_ESTABLISHED;
     }
-    /* Move to the tail of its (possibly new) list: lists stay in last-seen
-     * order as long as packet time does not go backwards. */
-    ft_list_unlink(t, f);
-    ft_list_append(t, f);
+    /* Only a state change moves the flow (to the tail of its new list);
+     * otherwise the scan requeues it lazily (see the top of this file). */
+    if (f->tlist != ft_list_of(f))
+        ft_requeue(t, f);
 }
 
 size_t flow_table_expire(struct flow_table *t, struct timeval now, size_t budget)
 {
+    int64_t now_us = tv_us(now);
     size_t n = 0;
 
     for (int i = 0; i < FT_NLISTS && n < budget; i++) {
         while (n < budget && t->lists[i].head != FT_NONE) {
             struct flow *f = &t->pool[t->lists[i].head];
-            if (!ft_expired(t, f, now))
-                break;
-            ft_end(t, f, FLOW_END_TIMEOUT);
-            n++;
+            if (ft_expired(t, f, now)) {
+                ft_end(t, f, FLOW_END_TIMEOUT);
+                n++;
+            } else if (now_us > f->queued_us + (int64_t)ft_timeout(t, f) * 1000000) {
+                ft_requeue(t, f); /* seen since it was queued: not expired */
+            } else {
+                break; /* every flow behind was queued later: none expired */
+            }
         }
     }
     return n;
 }
 
+/* Every flow is reported, then the table is reset whole: no per-flow
+ * unlinking from buckets and lists. */
 void flow_table_flush(struct flow_table *t)
 {
-    for (int i = 0; i < FT_NLISTS; i++)
-        while (t->lists[i].head != FT_NONE)
-            ft_end(t, &t->pool[t->lists[i].head], FLOW_END_SHUTDOWN);
+    uint64_t n = 0;
+
+    for (int i = 0; i < FT_NLISTS; i++) {
+        for (uint32_t x = t->lists[i].head; x != FT_NONE;) {
+            struct flow *f = &t->pool[x];
+            x = f->lnext;
+            if (t->end != NULL)
+                t->end(f, FLOW_END_SHUTDOWN, t->end_arg);
+            f->in_use = 0;
+            n++;
+        }
+        t->lists[i].head = t->lists[i].tail = FT_NONE;
+    }
+    for (uint32_t i = 0; i <= t->mask; i++)
+        t->buckets[i] = FT_NONE;
+    /* every record is free again; creation initialises a record whole */
+    t->free_head = FT_NONE;
+    t->fresh = 0;
+    t->st.shutdown += n;
+    t->st.active = 0;
+    ft_update_emergency(t);
 }
 
 const struct flow_table_stats *flow_table_get_stats(const struct flow_table *t)

@@ -265,6 +265,88 @@ TEST(many_flows_all_found_again)
     flow_table_free(t);
 }
 
+/* Timeout lists are requeued lazily (a packet does not relink its flow):
+ * a flow created first but seen later must outlive a younger idle flow,
+ * and must still end once idle for its own timeout. */
+TEST(scan_ends_idle_flows_not_recently_seen_ones)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    struct packet a = mkpkt(1, 1000, 2, 53, 17, 0, 0);  /* UDP new: 30 s */
+    struct packet b = mkpkt(3, 1000, 4, 53, 17, 0, 10);
+    int dir;
+    bool is_new;
+
+    feed(t, &a, &dir, &is_new);
+    feed(t, &b, &dir, &is_new);
+    a.ts.tv_sec = 25;
+    feed(t, &a, &dir, &is_new); /* a seen again: its last is now 25 */
+    CHECK(!is_new);
+    CHECK_EQ_INT(flow_table_expire(t, (struct timeval){ 41, 0 }, 100), 1);
+    CHECK_EQ_INT(e.last_pkts[0], 1); /* b (one packet) ended, a stays */
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 1);
+    CHECK_EQ_INT(flow_table_expire(t, (struct timeval){ 55, 0 }, 100), 0);
+    CHECK_EQ_INT(flow_table_expire(t, (struct timeval){ 55, 1 }, 100), 1);
+    CHECK_EQ_INT(e.last_pkts[0], 2);
+    CHECK_EQ_INT(flow_table_get_stats(t)->active, 0);
+    flow_table_free(t);
+}
+
+TEST(eviction_takes_least_recently_seen_not_oldest_created)
+{
+    struct ended e;
+    struct flow_table *t = mktable(4, &e);
+    int dir;
+    bool is_new;
+
+    for (uint16_t i = 0; i < 4; i++) {
+        struct packet p = mkpkt(1, (uint16_t)(1000 + i), 2, 53, 17, 0, 10 + i);
+        feed(t, &p, &dir, &is_new);
+    }
+    struct packet first = mkpkt(1, 1000, 2, 53, 17, 0, 20); /* created first, seen last */
+    feed(t, &first, &dir, &is_new);
+    CHECK(!is_new);
+    struct packet extra = mkpkt(1, 2000, 2, 53, 17, 0, 21);
+    feed(t, &extra, &dir, &is_new);
+    CHECK(is_new);
+    CHECK_EQ_INT(e.reasons[FLOW_END_FORCED], 1);
+    CHECK_EQ_INT(e.last_pkts[0], 1); /* port 1001 (seen at 11) went */
+    struct packet p1001 = mkpkt(1, 1001, 2, 53, 17, 0, 22);
+    struct packet p1000 = mkpkt(1, 1000, 2, 53, 17, 0, 22);
+    feed(t, &p1000, &dir, &is_new);
+    CHECK(!is_new);
+    feed(t, &p1001, &dir, &is_new);
+    CHECK(is_new);
+    flow_table_free(t);
+}
+
+TEST(flush_resets_the_table_for_reuse)
+{
+    struct ended e;
+    struct flow_table *t = mktable(64, &e);
+    int dir;
+    bool is_new;
+
+    for (int round = 0; round < 3; round++) {
+        for (uint16_t i = 0; i < 64; i++) {
+            struct packet p = mkpkt(7, (uint16_t)(100 + i), 8, 80, 6, 0x02, 5 + round);
+            CHECK(feed(t, &p, &dir, &is_new) != NULL);
+            CHECK(is_new);
+        }
+        for (uint16_t i = 0; i < 64; i++) {
+            struct packet p = mkpkt(8, 80, 7, (uint16_t)(100 + i), 6, 0x12, 5 + round);
+            feed(t, &p, &dir, &is_new);
+            CHECK(!is_new);
+        }
+        CHECK_EQ_INT(flow_table_get_stats(t)->active, 64);
+        flow_table_flush(t);
+        CHECK_EQ_INT(flow_table_get_stats(t)->active, 0);
+        CHECK_EQ_INT(e.reasons[FLOW_END_SHUTDOWN], 64 * (round + 1));
+        CHECK_EQ_INT(flow_table_get_stats(t)->evicted, 0);
+    }
+    flow_table_free(t);
+}
+
 int main(int argc, char **argv)
 {
     return runner_main(argc, argv);
