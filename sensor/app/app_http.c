@@ -47,6 +47,8 @@ struct app_http {
     struct fscan_worker *fw;
     const struct flow *flow;
     struct file_obj *file[2];
+    uint64_t fed[2];            /* body bytes given to the file */
+    bool req_deferred;          /* an encoded request body: carved inflated at its end */
     bool rev;                   /* flow direction = libhtp direction ^ rev */
     struct timeval ts;
 };
@@ -281,12 +283,39 @@ static int cb_res_start(htp_tx_t *tx)
     return HTP_OK;
 }
 
+static struct det_buf_ref req_body(struct app_http *h, const htp_tx_t *tx);
+
 /* filescan: a body's first bytes open its file (name: the URI path, as
- * Suricata names HTTP files); the file closes with its direction. */
-static void file_feed(struct app_http *h, htp_tx_t *tx, int dir, const uint8_t *d, size_t n)
+ * Suricata names HTTP files); the file closes with its direction. An
+ * identity body stops at its Content-Length (libhtp 0.5 may pass bytes
+ * after it as body). A gzip/deflate request body is carved once complete,
+ * inflated as req_body() inflates it for detection. */
+static void file_feed(struct app_http *h, htp_tx_t *tx, int dir, const uint8_t *d, size_t n,
+                      bool decoded)
 {
     if (h->fw == NULL || d == NULL || n == 0)
         return;
+    if (dir == 0 && !decoded) {
+        struct det_buf_ref ce = header_val(tx->request_headers, "content-encoding");
+        if (ce.ptr != NULL && (memmem(ce.ptr, ce.len, "gzip", 4) != NULL ||
+                               memmem(ce.ptr, ce.len, "deflate", 7) != NULL)) {
+            h->req_deferred = true;
+            return;
+        }
+    }
+    int64_t cl = dir == 0 ? tx->request_content_length : tx->response_content_length;
+    bool identity = (dir == 0 ? tx->request_transfer_coding : tx->response_transfer_coding) ==
+                        HTP_CODING_IDENTITY &&
+                    (dir == 0 || tx->response_content_encoding == HTP_COMPRESSION_NONE);
+    if (h->file[dir] == NULL)
+        h->fed[dir] = 0;
+    if (identity && cl >= 0 && !decoded) {
+        if (h->fed[dir] >= (uint64_t)cl)
+            return;
+        if (h->fed[dir] + n > (uint64_t)cl)
+            n = (size_t)((uint64_t)cl - h->fed[dir]);
+    }
+    h->fed[dir] += n;
     if (h->file[dir] == NULL) {
         const bstr *path = tx->parsed_uri != NULL && tx->parsed_uri->path != NULL
                                ? tx->parsed_uri->path : tx->request_uri;
@@ -316,7 +345,7 @@ static int cb_body(htp_tx_data_t *d, int dir)
     struct app_http *h = app_http_of(d->tx);
     if (h != NULL) {
         hbuf_add(&h->body[dir], d->data, d->len, h->c->body_limit[dir]);
-        file_feed(h, d->tx, dir, d->data, d->len);
+        file_feed(h, d->tx, dir, d->data, d->len, false);
     }
     return HTP_OK;
 }
@@ -338,8 +367,20 @@ static int cb_res_hdr_data(htp_tx_data_t *d) { return cb_hdr_data(d, 1); }
 static int cb_complete(htp_tx_t *tx, int dir)
 {
     struct app_http *h = app_http_of(tx);
-    if (h != NULL)
-        file_end(h, dir, false);
+    bool decoded = h != NULL && dir == 0 && h->req_deferred;
+    if (decoded) {
+        struct det_buf_ref b = req_body(h, tx);
+        h->req_deferred = false;
+        if (b.ptr != NULL)
+            file_feed(h, tx, 0, b.ptr, b.len, true);
+    }
+    if (h != NULL) {
+        /* a body shorter than its Content-Length (the flow was reset or
+         * ended early) is truncated, whatever libhtp concluded */
+        int64_t cl = dir == 0 ? tx->request_content_length : tx->response_content_length;
+        bool enc = decoded || (dir == 1 && tx->response_content_encoding != HTP_COMPRESSION_NONE);
+        file_end(h, dir, !enc && cl >= 0 && h->file[dir] != NULL && h->fed[dir] < (uint64_t)cl);
+    }
     if (h != NULL && h->open[dir] == tx)
         app_http_inspect(h, tx, dir);
     return HTP_OK;

@@ -396,7 +396,8 @@ static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8
     }
     if (af != NULL)
         app_stream_app(ap, f, af, dir, d, len);
-    if (af != NULL && ap->fw != NULL)
+    /* stream heads: HTTP bodies are scanned as files instead (no double alert) */
+    if (af != NULL && ap->fw != NULL && af->http == NULL)
         fscan_stream_data(ap->fw, &af->fscan, f, dir, d, len, ap->p != NULL ? ap->p->ts : f->last);
     if (ap->dt == NULL)
         return;

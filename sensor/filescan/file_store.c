@@ -45,7 +45,7 @@ static uint64_t file_store_scan(const char *dir)
         char sub[4096];
         DIR *sd;
         struct dirent *fe;
-        if (strlen(de->d_name) != 2)
+        if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
             continue;
         snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
         if ((sd = opendir(sub)) == NULL)

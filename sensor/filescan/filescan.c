@@ -152,6 +152,19 @@ void fscan_free(struct fscan *fs)
         return;
     fscan_drain(fs);
     fscan_pool_stop(fs);
+    {
+        struct fscan_stats s;
+        fscan_get_stats(fs, &s);
+        log_info("files", "%llu files (%llu truncated), scanned %llu, cache hits %llu, "
+                 "YARA matches %llu, stream heads %llu, hash alerts %llu, stored %llu, "
+                 "queue drops %llu, memcap drops %llu, open failures %llu",
+                 (unsigned long long)s.files, (unsigned long long)s.truncated,
+                 (unsigned long long)s.scanned, (unsigned long long)s.cache_hits,
+                 (unsigned long long)s.yara_matches, (unsigned long long)s.stream_scanned,
+                 (unsigned long long)s.hash_alerts, (unsigned long long)s.stored,
+                 (unsigned long long)s.queue_drops, (unsigned long long)s.memcap_drops,
+                 (unsigned long long)s.open_fail);
+    }
     fscan_yara_unref(fs->rules);
     fscan_hashlist_free(fs->hl);
     file_store_free(fs->store);

@@ -16,3 +16,19 @@ UNIT_TESTS += fscan_yara
 UNIT_fscan_yara_SRCS := tests/unit/filescan/test_fscan_yara.c \
                         common/jb.c common/log.c
 UNIT_fscan_yara_LIBS := -lyara -ljansson
+
+UNIT_TESTS += fscan_hashlist
+UNIT_fscan_hashlist_SRCS := tests/unit/filescan/test_fscan_hashlist.c sensor/filescan/file_track.c \
+                            common/log.c
+UNIT_fscan_hashlist_LIBS := -lcrypto
+
+UNIT_TESTS += file_store
+UNIT_file_store_SRCS := tests/unit/filescan/test_file_store.c sensor/filescan/file_track.c common/log.c
+UNIT_file_store_LIBS := -lcrypto
+
+# Carving, YARA, hash lists and file-store through the real sensor: corpus
+# HTTP objects against tshark's export, and generated captures.
+TEST_SUITES += files
+.PHONY: suite-files
+suite-files: $(B)/canh-sensor
+	@python3 tests/files/run.py --sensor $(B)/canh-sensor --corpus ../shared/corpus --out $(B)/files-out

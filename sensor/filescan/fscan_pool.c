@@ -380,6 +380,8 @@ void fscan_pool_stop(struct fscan *fs)
     fs->threads = NULL;
     free(fs->q);
     free(fs->cache);
+    fs->q = NULL;
+    fs->cache = NULL;
 }
 
 int fscan_pool_submit(struct fscan *fs, const struct fscan_job *job)
