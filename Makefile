@@ -54,6 +54,7 @@ include correlator/correlator.mk
 include tests/fuzz/fuzz.mk
 -include tests/install/install.mk
 -include tests/live/live.mk
+-include tests/portal/portal.mk
 include tests/tests.mk
 
 all: $(BINS)

@@ -1,0 +1,313 @@
+// incident.js: one incident: summary, why it fired, the timeline of its
+// events (EVE details expandable), related incidents, comments, audit trail,
+// reporting state, search links and the actions the user's role allows
+// (status, assignee, disposition, suppress, merge, move an alert). Buttons a
+// role may not use are not rendered; the server refuses them anyway.
+
+import * as api from './api.js';
+import { has } from './i18n.js';
+import { el, clear, data, fmtTime, num, sevBadge, statusBadge, title, roleAtLeast,
+  statusAllowed, DISPOSITIONS } from './format.js';
+
+let ctx = null;
+let root = null;
+let incId = 0;
+let inc = null;
+let seq = 0;
+
+export function mount(view, c, id) {
+  ctx = c;
+  root = view;
+  incId = id;
+  load();
+}
+
+export function unmount() {
+  root = null;
+  seq++;
+}
+
+function T(k, p) { return ctx.t(k, p); }
+
+async function load() {
+  const my = ++seq;
+  try {
+    const r = await api.get(`/incidents/${incId}`);
+    if (my !== seq || !root) return;
+    inc = r;
+    render();
+  } catch (e) {
+    if (my !== seq || !root) return;
+    clear(root).append(el('div', { class: 'card empty-state' },
+      el('p', null, e.status === 404 ? T('incident.not_found') : `${T('error.load')}: ${e.message}`),
+      el('a', { href: '#/queue' }, T('incident.back'))));
+  }
+}
+
+async function act(fn, okKey) {
+  try {
+    await fn();
+    ctx.toast(T(okKey), 'ok');
+    load();
+  } catch (e) {
+    ctx.toast(`${T('error.action')}: ${e.status === 403 ? T('error.forbidden') : e.message}`, 'error');
+  }
+}
+
+const setStatus = (s, extra) => act(() => api.patch(`/incidents/${incId}`, Object.assign({ status: s }, extra || {})), 'incident.saved');
+
+function actions() {
+  const role = ctx.session.role;
+  const bar = el('div', { class: 'actions', id: 'actions' });
+  if (!roleAtLeast(role, 'analyst')) {
+    bar.append(el('span', { class: 'muted', id: 'readonly-note' }, T('incident.readonly')));
+    return bar;
+  }
+  const btn = (id, key, fn, cls) => el('button', { type: 'button', id, class: cls || '', onclick: fn }, T(key));
+  const s = inc.status;
+  if (s !== 'acknowledged' && statusAllowed(role, 'acknowledged')) bar.append(btn('act-ack', 'action.acknowledge', () => setStatus('acknowledged'), 'primary'));
+  if (s !== 'investigating' && statusAllowed(role, 'investigating')) bar.append(btn('act-inv', 'action.investigate', () => setStatus('investigating')));
+  if ((s === 'resolved' || s === 'false_positive') && statusAllowed(role, 'new')) bar.append(btn('act-reopen', 'action.reopen', () => setStatus('new')));
+  if (roleAtLeast(role, 'responder')) {
+    const disp = el('select', { id: 'act-disp', 'aria-label': T('field.disposition') },
+      el('option', { value: '' }, T('incident.disp_choose')),
+      DISPOSITIONS.map((d) => el('option', { value: d, selected: inc.disposition === d }, T(`disp.${d}`))));
+    bar.append(el('span', { class: 'group' }, disp,
+      s !== 'resolved' && btn('act-resolve', 'action.resolve', () => setStatus('resolved', disp.value ? { disposition: disp.value } : {})),
+      s !== 'false_positive' && btn('act-fp', 'action.false_positive', () => setStatus('false_positive', { disposition: 'false_positive' }))));
+  }
+  const asg = el('input', { id: 'act-assignee', value: inc.assignee || '', placeholder: T('queue.assignee_ph'), 'aria-label': T('field.assignee'), size: 10 });
+  bar.append(el('span', { class: 'group' }, asg,
+    btn('act-assign', 'action.assign', () => act(() => api.patch(`/incidents/${incId}`, { assignee: asg.value.trim() || null }), 'incident.saved')),
+    inc.assignee !== ctx.session.user && btn('act-take', 'action.take', () => act(() => api.patch(`/incidents/${incId}`, { assignee: ctx.session.user }), 'incident.saved'), 'ghost')));
+  bar.append(btn('act-suppress', 'action.suppress', suppressDialog, 'ghost'));
+  if (roleAtLeast(role, 'responder')) bar.append(btn('act-merge', 'action.merge', mergeDialog, 'ghost'));
+  return bar;
+}
+
+function kv(rows) {
+  return el('dl', { class: 'kv' }, rows.filter(Boolean).map(([k, v]) => [el('dt', null, T(k)), el('dd', null, v)]));
+}
+
+function ipList(list) {
+  return (list || []).map((ip) => data('span', ip, { class: 'ip mono' }));
+}
+
+function summary() {
+  const tz = ctx.tz;
+  return el('section', { class: 'card', id: 'summary' }, el('h2', null, T('incident.summary')), kv([
+    ['field.status', statusBadge(inc.status, T)],
+    ['field.severity', sevBadge(inc.severity, T)],
+    ['field.assignee', data('span', inc.assignee || '—')],
+    ['field.disposition', inc.disposition ? el('span', null, has(`disp.${inc.disposition}`) ? T(`disp.${inc.disposition}`) : inc.disposition) : data('span', '—')],
+    ['field.first_seen', data('span', fmtTime(inc.first_seen, tz), { class: 'mono', id: 'first-seen' })],
+    ['field.last_seen', data('span', fmtTime(inc.last_seen, tz), { class: 'mono', id: 'last-seen' })],
+    ['field.created', data('span', fmtTime(inc.created, tz), { class: 'mono' })],
+    ['field.events', data('span', `${num(inc.event_count, ctx.lang)} / ${num(inc.hits, ctx.lang)}`, { class: 'mono' })],
+    ['field.sensors', data('span', (inc.sensors || []).join(', '))],
+    ['field.src', el('span', { class: 'ips' }, ipList(inc.src))],
+    ['field.dest', el('span', { class: 'ips' }, ipList(inc.dest))],
+    ['field.tags', el('span', { class: 'tags' }, (inc.tags || []).map((x) => data('span', x, { class: 'tag' })))],
+    inc.suppressed_count ? ['field.suppressed', data('span', num(inc.suppressed_count, ctx.lang))] : null,
+  ]));
+}
+
+function fieldsTable(obj, id) {
+  const ent = Object.entries(obj || {});
+  if (!ent.length) return data('p', '—', { class: 'muted' });
+  return el('table', { class: 'grid small', id }, el('tbody', null, ent.map(([k, v]) =>
+    el('tr', null, data('th', k, { class: 'mono' }), data('td', typeof v === 'object' ? JSON.stringify(v) : v, { class: 'mono' })))));
+}
+
+function why() {
+  const w = inc.why || {};
+  const rt = w.rule_title || inc.title || '';
+  return el('section', { class: 'card', id: 'why' }, el('h2', null, T('incident.why')),
+    el('p', { class: 'desc' }, data('span', inc.description || '')),
+    kv([
+      ['field.rule', el('span', null, data('span', rt), ' ', data('code', w.rule_id || inc.rule_id || '', { class: 'muted' }))],
+      ['field.group_key', data('code', w.group_key || inc.group_key || '')],
+    ]),
+    el('div', { class: 'two' },
+      el('div', null, el('h3', null, T('incident.group_fields')), fieldsTable(w.group_fields || inc.group_fields, 'group-fields')),
+      el('div', null, el('h3', null, T('incident.matched')), fieldsTable(w.matched || inc.matched, 'matched'))));
+}
+
+function evSummary(ev) {
+  const e = ev.event || {};
+  const t = e.event_type || '';
+  const ep = (ip, port) => (ip ? `${ip}${port !== undefined && port !== null ? `:${port}` : ''}` : '');
+  const flowtxt = `${ep(e.src_ip, e.src_port)} → ${ep(e.dest_ip, e.dest_port)}`;
+  const lines = [];
+  if (t === 'alert' && e.alert) lines.push(data('span', e.alert.signature || `sid ${e.alert.signature_id}`, { class: 'ev-main' }));
+  else if (t === 'fileinfo' && e.fileinfo) lines.push(data('span', e.fileinfo.filename || e.fileinfo.sha256 || '', { class: 'ev-main' }));
+  else if (t === 'flow' && e.flow) lines.push(data('span', `${e.proto || ''} ${(e.ndpi && e.ndpi.protocol) || e.app_proto || ''} · ${num((e.flow.bytes_toserver || 0) + (e.flow.bytes_toclient || 0), ctx.lang)} B`, { class: 'ev-main' }));
+  else if (t === 'dns' && e.dns) lines.push(data('span', e.dns.rrname || (e.dns.queries && e.dns.queries[0] && e.dns.queries[0].rrname) || '', { class: 'ev-main' }));
+  else if (t === 'tls' && e.tls) lines.push(data('span', e.tls.sni || '', { class: 'ev-main' }));
+  lines.push(data('span', flowtxt, { class: 'ev-flow mono' }));
+  if (e.http) {
+    lines.push(el('span', { class: 'ev-http' }, data('span', e.http.http_method || '', { class: 'mono' }), ' ',
+      data('span', `${e.http.hostname || ''}${e.http.url || ''}`, { class: 'mono' })));
+    if (e.http.http_user_agent) lines.push(data('span', e.http.http_user_agent, { class: 'ev-ua mono' }));
+  }
+  if (e.fileinfo && t !== 'fileinfo') lines.push(data('span', e.fileinfo.filename || '', { class: 'mono' }));
+  if (e.fileinfo && e.fileinfo.yara) lines.push(data('span', `YARA: ${[].concat(e.fileinfo.yara).map((y) => (y && y.rule) || y).join(', ')}`, { class: 'mono' }));
+  return lines;
+}
+
+function timeline() {
+  const evs = inc.events || [];
+  const canMove = roleAtLeast(ctx.session.role, 'analyst');
+  const items = evs.map((ev) => {
+    const e = ev.event || {};
+    const type = e.event_type || '?';
+    // The summary line is the <summary>: one click (or Enter) shows the EVE.
+    const det = el('details', { class: 'ev-details' },
+      el('summary', { title: T('incident.eve') },
+        el('span', { class: 'ev-head' }, data('span', type, { class: `ev-type t-${type.replace(/[^a-z_]/g, '')}` }), evSummary(ev))),
+      data('pre', JSON.stringify(e, null, 2), { class: 'mono eve' }));
+    return el('li', { class: `ev ev-${type.replace(/[^a-z_]/g, '')}`, dataset: { ev: ev.id } },
+      el('div', { class: 'ev-time mono' }, data('span', fmtTime(e.timestamp || ev.received, ctx.tz, { short: true }))),
+      el('div', { class: 'ev-body' }, det),
+      canMove && type === 'alert' && el('button', { type: 'button', class: 'ghost small ev-move', onclick: () => moveDialog(ev.id) }, T('action.move')));
+  });
+  return el('section', { class: 'card', id: 'timeline' },
+    el('h2', null, T('incident.timeline'), ' ', el('span', { class: 'muted count' }, T('incident.shown', { n: evs.length, total: num(inc.event_count, ctx.lang) }))),
+    evs.length ? el('ol', { class: 'events' }, items) : el('p', { class: 'muted' }, T('incident.no_events')));
+}
+
+function comments() {
+  const list = inc.comments || [];
+  const canComment = roleAtLeast(ctx.session.role, 'analyst');
+  const box = canComment && el('form', { class: 'comment-form', id: 'comment-form' },
+    el('textarea', { id: 'comment-body', rows: 3, placeholder: T('incident.comment_ph'), 'aria-label': T('incident.comment_ph'), maxlength: 65536 }),
+    el('button', { type: 'submit', class: 'primary', id: 'comment-add' }, T('action.comment')));
+  if (box) {
+    box.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const body = box.querySelector('textarea').value.trim();
+      if (body) act(() => api.post(`/incidents/${incId}/comments`, { body }), 'incident.commented');
+    });
+  }
+  return el('section', { class: 'card', id: 'comments' }, el('h2', null, T('incident.comments')),
+    list.length ? el('ul', { class: 'comments' }, list.map((c) => el('li', null,
+      el('div', { class: 'c-meta' }, data('strong', c.author), ' ', data('span', fmtTime(c.created, ctx.tz), { class: 'muted mono' })),
+      data('div', c.body, { class: 'c-body' })))) : el('p', { class: 'muted' }, T('incident.no_comments')),
+    box);
+}
+
+function audit() {
+  const list = inc.audit || [];
+  return el('section', { class: 'card', id: 'audit' }, el('h2', null, T('incident.audit')),
+    el('ol', { class: 'audit' }, list.map((a) => el('li', null,
+      data('span', fmtTime(a.at, ctx.tz, { short: true }), { class: 'mono muted' }),
+      data('strong', a.actor === 'system' ? T('audit.system') : a.actor),
+      has(`audit.${a.action}`) ? el('span', { class: 'a-act' }, T(`audit.${a.action}`)) : data('span', a.action, { class: 'a-act' }),
+      data('span', typeof a.detail === 'object' && a.detail ? JSON.stringify(a.detail) : a.detail || '', { class: 'a-detail' })))));
+}
+
+function related() {
+  const list = inc.related || [];
+  return el('section', { class: 'card', id: 'related' }, el('h2', null, T('incident.related')),
+    list.length ? el('ul', { class: 'related' }, list.map((r) => el('li', null,
+      sevBadge(r.severity, T), ' ', data('a', `#${r.id} ${title(r, ctx.lang)}`, { href: `#/incident/${r.id}` }), ' ',
+      statusBadge(r.status, T)))) : el('p', { class: 'muted' }, T('incident.no_related')));
+}
+
+function side() {
+  const rep = inc.reporting;
+  const links = inc.es_links || {};
+  return [
+    summary(),
+    rep && el('section', { class: 'card', id: 'reporting' }, el('h2', null, T('incident.reporting')),
+      el('p', null, el('span', { class: `rep rep-${rep.state}` }, has(`rep.${rep.state}`) ? T(`rep.${rep.state}`) : rep.state),
+        rep.version !== undefined && rep.version !== null ? data('span', ` v${rep.version}`, { class: 'muted' }) : null),
+      rep.reason ? data('p', rep.reason, { class: 'muted' }) : null),
+    Object.keys(links).length ? el('section', { class: 'card', id: 'es-links' }, el('h2', null, T('incident.search')),
+      el('ul', { class: 'links' }, Object.entries(links).map(([k, u]) => el('li', null,
+        data('a', k, { href: u, target: '_blank', rel: 'noopener noreferrer' }))))) : null,
+    related(),
+    audit(),
+  ];
+}
+
+function render() {
+  if (!root) return;
+  clear(root);
+  root.append(
+    el('div', { class: 'inc-head' },
+      el('a', { href: '#/queue', class: 'back', id: 'back' }, T('incident.back')),
+      el('div', { class: 'inc-title' },
+        sevBadge(inc.severity, T),
+        el('h1', null, data('span', `#${inc.id}`, { class: 'muted mono' }), ' ', data('span', title(inc, ctx.lang), { id: 'inc-title' })),
+        statusBadge(inc.status, T)),
+      actions()),
+    el('div', { class: 'inc-grid' },
+      el('div', { class: 'inc-main' }, why(), timeline(), comments()),
+      el('aside', { class: 'inc-side' }, side())));
+}
+
+// A modal form; onOk(form) returns a promise; the dialog is removed after.
+function dialog(id, titleKey, body, onOk) {
+  const d = el('dialog', { class: 'dlg', id });
+  const f = el('form', { method: 'dialog' }, el('h2', null, T(titleKey)), body,
+    el('div', { class: 'dlg-buttons' },
+      el('button', { type: 'button', class: 'ghost', value: 'cancel', onclick: () => d.close() }, T('common.cancel')),
+      el('button', { type: 'submit', class: 'primary', value: 'ok' }, T('common.ok'))));
+  f.addEventListener('submit', (e) => { e.preventDefault(); d.close(); onOk(f); });
+  d.addEventListener('close', () => d.remove());
+  d.append(f);
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
+function suppressDialog() {
+  const addrs = [...new Set([...(inc.src || []), ...(inc.dest || [])])];
+  const expiries = [[1, 'h1'], [24, 'h24'], [168, 'd7'], [720, 'd30']];
+  const body = el('div', { class: 'form' },
+    el('fieldset', null, el('legend', null, T('supp.what')),
+      ['rule', 'address', 'both'].map((k, i) => el('label', { class: 'inline' },
+        el('input', { type: 'radio', name: 'what', value: k, checked: i === 0 }), T(`supp.${k}`)))),
+    el('label', null, el('span', null, T('supp.address')),
+      el('select', { name: 'address' }, addrs.map((a) => data('option', a, { value: a })))),
+    el('label', null, el('span', null, T('supp.expires')),
+      el('select', { name: 'expires' }, expiries.map(([h, k]) => el('option', { value: h, selected: h === 24 }, T(`supp.${k}`))))),
+    el('label', null, el('span', null, T('supp.reason')), el('textarea', { name: 'reason', rows: 2, required: true })));
+  dialog('suppress-dlg', 'supp.title', body, (f) => {
+    const what = f.querySelector('input[name=what]:checked').value;
+    const b = {
+      reason: f.reason.value.trim(),
+      expires: new Date(Date.now() + Number(f.expires.value) * 3600e3).toISOString(),
+      incident: inc.id,
+    };
+    if (what !== 'address') b.rule_id = inc.rule_id;
+    if (what !== 'rule') b.address = f.address.value;
+    act(() => api.post('/suppressions', b), 'supp.done');
+  });
+}
+
+function targetDialog(id, titleKey, onOk) {
+  const body = el('label', null, el('span', null, T('incident.target')),
+    el('input', { name: 'target', type: 'number', min: 1, required: true }));
+  dialog(id, titleKey, body, (f) => onOk(Number(f.target.value)));
+}
+
+function mergeDialog() {
+  targetDialog('merge-dlg', 'merge.title', (to) =>
+    act(() => api.post(`/incidents/${incId}/merge`, { into: to }), 'merge.done'));
+}
+
+function moveDialog(eventId) {
+  targetDialog('move-dlg', 'move.title', (to) =>
+    act(() => api.post(`/incidents/${incId}/events/move`, { event_id: eventId, to }), 'move.done'));
+}
+
+export function onKey(e) {
+  if (!root || !inc) return;
+  const role = ctx.session.role;
+  if (e.key === 'a' && inc.status !== 'acknowledged' && statusAllowed(role, 'acknowledged')) setStatus('acknowledged');
+  else if (e.key === 'Escape' || e.key === 'u') ctx.navigate('#/queue');
+  else if (e.key === 'c' && roleAtLeast(role, 'analyst')) { e.preventDefault(); const b = root.querySelector('#comment-body'); if (b) b.focus(); }
+}
+

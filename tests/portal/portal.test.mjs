@@ -1,0 +1,504 @@
+// portal.test.mjs: the analyst portal in Debian's chromium (playwright-core),
+// against a real canh-correlator that run.sh started and fed with the demo
+// capture through canh-sensor. Covers login, queue (filters, sort, keys,
+// polling), incident actions per role, the server's CSRF/role refusals from
+// the page context, XSS payloads from the wire rendered as text, both
+// languages with UTC+7 times, catalogue completeness, and screenshots.
+// Environment (from run.sh): CANH_URL, CANH_DATA, CANH_SHOTS.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.CANH_URL;
+const DATA = process.env.CANH_DATA;
+const SHOTS = process.env.CANH_SHOTS;
+const STATIC = path.resolve(path.dirname(new URL_(import.meta.url)), '../../correlator/portal/static');
+function URL_(u) { return new globalThis.URL(u).pathname; }
+
+const creds = {};
+const pw = {};
+let browser = null;
+
+// demo-credentials: CANH_SENSOR_TOKEN, CANH_ADMIN_TOKEN, CANH_<USER>_PASSWORD.
+function loadCreds() {
+  for (const line of fs.readFileSync(path.join(DATA, 'demo-credentials'), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    creds[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+    const p = /^CANH_([A-Z0-9]+)_PASSWORD$/.exec(m[1]);
+    if (p) pw[p[1].toLowerCase()] = creds[m[1]];
+  }
+}
+
+async function apiGet(p) {
+  const r = await fetch(`${URL}/api/v1${p}`, { headers: { Authorization: `Bearer ${creds.CANH_ADMIN_TOKEN}` } });
+  assert.equal(r.status, 200, `GET ${p}: ${r.status}`);
+  return r.json();
+}
+
+let seq = 5_000_000;
+async function postEvents(evs) {
+  const lines = evs.map((e) => {
+    seq++;
+    return JSON.stringify(Object.assign({}, e, { canh: { id: `demo:${seq}`, sensor: 'demo', seq } }));
+  }).join('\n');
+  const r = await fetch(`${URL}/api/v1/events`, {
+    method: 'POST', body: `${lines}\n`,
+    headers: { Authorization: `Bearer ${creds.CANH_SENSOR_TOKEN}`, 'Content-Type': 'application/x-ndjson' },
+  });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+// Wire payloads: each sets window.__xss or opens a dialog if it ever runs.
+const XSS = {
+  sig: 'CANH-XSS <img src=x onerror="window.__xss=1;alert(1)"> signature',
+  url: '/q?<script>window.__xss=2;alert(2)</script>',
+  ua: 'Mozilla/5.0 <script>window.__xss=3</script><img src=x onerror=alert(3)>',
+  file: '<svg onload="window.__xss=4;alert(4)">payload.exe',
+  yara: '<b onmouseover=alert(5)>rule</b>',
+  srcip: '<img src=x onerror="window.__xss=6">',
+};
+const XSS_SRC = '198.18.0.66';
+const T0 = '2026-11-20T08:05:00.000000+0000';
+
+function alertEvent(src, sid, sig, extra) {
+  return Object.assign({
+    timestamp: T0, event_type: 'alert', src_ip: src, src_port: 40000 + (sid % 1000), dest_ip: '10.20.1.30', dest_port: 80,
+    proto: 'TCP', app_proto: 'http',
+    alert: { action: 'allowed', gid: 1, signature_id: sid, rev: 1, signature: sig, category: 'Web Application Attack', severity: 1 },
+  }, extra || {});
+}
+
+function launchArgs() {
+  return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+}
+
+// A fresh browser context (own cookies) logged in as user.
+async function login(user, opts) {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: (opts && opts.locale) || 'en-US', timezoneId: 'UTC' });
+  const page = await ctx.newPage();
+  page.dialogs = [];
+  page.errors = [];
+  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${URL}/`);
+  await page.waitForSelector('#login-form');
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', pw[user]);
+  await page.click('#login-btn');
+  await page.waitForSelector('#top:not([hidden])', { timeout: 10000 });
+  return { ctx, page };
+}
+
+async function setLang(page, l) {
+  if (await page.$eval('#lang-select', (s) => s.value) !== l) {
+    await page.selectOption('#lang-select', l);
+    await page.waitForFunction((x) => document.documentElement.lang === x, l);
+  }
+}
+
+async function rowIds(page) {
+  return page.$$eval('#rows tr[data-id]', (trs) => trs.map((t) => Number(t.dataset.id)));
+}
+
+async function openIncident(page, id) {
+  await page.goto(`${URL}/#/incident/${id}`);
+  await page.waitForSelector('#summary');
+}
+
+async function incidentsBy(pred) {
+  const r = await apiGet('/incidents?limit=100&status=new,acknowledged,investigating,resolved,false_positive');
+  return r.incidents.filter(pred);
+}
+
+let xssAccepted = { main: false, srcip: false };
+
+before(async () => {
+  assert.ok(URL && DATA, 'run through tests/portal/run.sh (CANH_URL, CANH_DATA)');
+  loadCreds();
+  for (const u of ['admin', 'viewer1', 'analyst1', 'responder1']) assert.ok(pw[u], `no password for ${u} in demo-credentials`);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: launchArgs() });
+  // Crafted events carrying script payloads in every wire field the page shows.
+  const main = await postEvents([
+    alertEvent(XSS_SRC, 9199001, XSS.sig, {
+      http: { hostname: 'portal.example.gov.vn', url: XSS.url, http_user_agent: XSS.ua, http_method: 'GET', status: 200 },
+    }),
+    { timestamp: T0, event_type: 'fileinfo', src_ip: '203.0.113.9', src_port: 80, dest_ip: XSS_SRC, dest_port: 40001, proto: 'TCP', app_proto: 'http',
+      http: { hostname: 'dl.example.net', url: XSS.url, http_user_agent: XSS.ua },
+      fileinfo: { filename: XSS.file, size: 68, sha256: 'a'.repeat(64), yara: [{ rule: XSS.yara }] } },
+  ]);
+  xssAccepted.main = main.status === 200;
+  assert.equal(main.status, 200, `crafted events refused: ${JSON.stringify(main.body)}`);
+  // A script as the source address: the ingest may refuse it (fine); if it is
+  // stored, it must render as text in the group key and entity columns.
+  const sip = await postEvents([alertEvent(XSS.srcip, 9199002, 'CANH-XSS source address')]);
+  xssAccepted.srcip = sip.status === 200;
+  // Let the correlator run the rules.
+  for (let i = 0; i < 50; i++) {
+    if ((await incidentsBy((x) => (x.src || []).includes(XSS_SRC) || (x.dest || []).includes(XSS_SRC))).length >= 2) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+test('security headers on the portal and the API', async () => {
+  for (const p of ['/', '/app.js', '/i18n/vi.json']) {
+    const r = await fetch(`${URL}${p}`);
+    assert.equal(r.status, 200, p);
+    const csp = r.headers.get('content-security-policy') || '';
+    for (const d of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]) assert.ok(csp.includes(d), `${p}: CSP lacks ${d}: ${csp}`);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', p);
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', p);
+  }
+});
+
+test('login: wrong password refused, analyst sees the incidents of the run', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${URL}/`);
+  await page.fill('#login-user', 'analyst1');
+  await page.fill('#login-pass', 'not-the-password');
+  await page.click('#login-btn');
+  await page.waitForFunction(() => document.getElementById('login-err').textContent.length > 0);
+  assert.ok(await page.isHidden('#top'));
+  await ctx.close();
+
+  const { ctx: c2, page: p2 } = await login('analyst1');
+  await p2.waitForSelector('#rows tr[data-id]');
+  const api = await apiGet('/incidents?limit=100');
+  const scan = api.incidents.find((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  const brute = api.incidents.find((i) => (i.group_fields || {}).src_ip === '203.0.113.45');
+  assert.ok(scan && brute, 'the demo run opened the port scan and brute force incidents');
+  const ids = await rowIds(p2);
+  assert.ok(ids.includes(scan.id) && ids.includes(brute.id), `rows ${ids}`);
+  assert.ok(await p2.isVisible(`#rows tr[data-id="${scan.id}"] >> text=198.51.100.23`));
+  assert.equal(await p2.textContent('#who-user'), 'analyst1');
+  await c2.close();
+});
+
+test('queue: filters, status tabs, sorting and counts', async () => {
+  const { ctx, page } = await login('analyst1');
+  await setLang(page, 'en');
+  await page.waitForSelector('#rows tr[data-id]');
+  const all = await rowIds(page);
+  assert.ok(all.length >= 3, `rows: ${all}`);
+  // address filter
+  await page.fill('#f-address', '198.51.100.23');
+  await page.waitForFunction(() => document.querySelectorAll('#rows tr[data-id]').length === 1);
+  assert.match(await page.textContent('#rows'), /198\.51\.100\.23/);
+  assert.match(page.url(), /address=198\.51\.100\.23/);
+  await page.click('#f-reset');
+  await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, all.length);
+  // severity: high only
+  await page.selectOption('#f-severity', '1');
+  await page.waitForFunction(() => [...document.querySelectorAll('#rows tr[data-id]')].every((t) => t.classList.contains('sev-row-1')) &&
+    document.querySelectorAll('#rows tr[data-id]').length > 0);
+  await page.selectOption('#f-severity', '');
+  // free text
+  await page.fill('#q', 'brute');
+  await page.waitForFunction(() => document.querySelectorAll('#rows tr[data-id]').length === 1);
+  assert.match(await page.textContent('#rows'), /brute force/i);
+  await page.fill('#q', '');
+  await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, all.length);
+  // sort by id ascending then descending (header click)
+  await page.click('th[data-col="id"] button');
+  await page.waitForFunction(() => document.querySelector('th[data-col="id"]').getAttribute('aria-sort') === 'descending');
+  await page.click('th[data-col="id"] button');
+  await page.waitForFunction(() => {
+    const ids = [...document.querySelectorAll('#rows tr[data-id]')].map((t) => Number(t.dataset.id));
+    return ids.length > 1 && ids.every((v, i) => i === 0 || ids[i - 1] < v);
+  });
+  // counts on the tabs agree with the API
+  const counts = await apiGet('/incidents/counts');
+  await page.waitForFunction((n) => document.querySelector('.tab[data-status="new"] .count').textContent === String(n), counts.new);
+  // the "resolved" tab shows no open incident
+  await page.click('.tab[data-status="resolved"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#rows tr[data-id] .st')].every((s) => s.classList.contains('st-resolved')));
+  await ctx.close();
+});
+
+test('keyboard: / focuses search, j/k move, Enter opens, ? shows help', async () => {
+  const { ctx, page } = await login('analyst1');
+  await page.waitForSelector('#rows tr[data-id]');
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'q');
+  await page.keyboard.press('Escape');
+  const ids = await rowIds(page);
+  await page.keyboard.press('j');
+  assert.equal(await page.$eval('#rows tr.cur', (t) => Number(t.dataset.id)), ids[1]);
+  await page.keyboard.press('k');
+  assert.equal(await page.$eval('#rows tr.cur', (t) => Number(t.dataset.id)), ids[0]);
+  await page.keyboard.press('Shift+?');
+  assert.ok(await page.isVisible('#help'));
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#summary');
+  assert.match(page.url(), new RegExp(`#/incident/${ids[0]}$`));
+  await ctx.close();
+});
+
+test('analyst acknowledges and comments, responder resolves; the audit trail shows it', async () => {
+  const [brute] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '203.0.113.45');
+  const { ctx, page } = await login('analyst1');
+  await setLang(page, 'en');
+  await openIncident(page, brute.id);
+  assert.ok(await page.isVisible('#act-ack'));
+  assert.equal(await page.$('#act-resolve'), null, 'an analyst gets no resolve button');
+  await page.click('#act-ack');
+  await page.waitForSelector('.inc-title .st-acknowledged');
+  const note = `Checked with the data centre team ${Date.now()}`;
+  await page.fill('#comment-body', note);
+  await page.click('#comment-add');
+  await page.waitForSelector(`#comments .c-body >> text=${note}`);
+  const audit = await page.textContent('#audit');
+  assert.match(audit, /analyst1/);
+  assert.match(audit, /acknowledged/);
+  const stored = await apiGet(`/incidents/${brute.id}`);
+  assert.equal(stored.status, 'acknowledged');
+  assert.ok(stored.comments.some((c) => c.body === note && c.author === 'analyst1'));
+  assert.ok(stored.audit.some((a) => a.actor === 'analyst1' && a.action === 'set_status'));
+  await ctx.close();
+
+  const r = await login('responder1');
+  await setLang(r.page, 'en');
+  await openIncident(r.page, brute.id);
+  await r.page.selectOption('#act-disp', 'true_positive');
+  await r.page.click('#act-resolve');
+  await r.page.waitForSelector('.inc-title .st-resolved');
+  const after = await apiGet(`/incidents/${brute.id}`);
+  assert.equal(after.status, 'resolved');
+  assert.equal(after.disposition, 'true_positive');
+  assert.ok(after.audit.some((a) => a.actor === 'responder1' && a.action === 'set_status'));
+  assert.match(await r.page.textContent('#audit'), /responder1/);
+  await r.ctx.close();
+});
+
+test('viewer: no action buttons, and the server refuses forged requests from the page', async () => {
+  const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  const { ctx, page } = await login('viewer1');
+  await openIncident(page, scan.id);
+  assert.ok(await page.isVisible('#readonly-note'));
+  assert.equal(await page.$$eval('#actions button', (b) => b.length), 0);
+  assert.equal(await page.$('#comment-form'), null);
+  assert.equal(await page.$('.ev-move'), null);
+  const res = await page.evaluate(async (id) => {
+    const who = await (await fetch('/api/v1/whoami')).json();
+    const send = async (csrf) => (await fetch(`/api/v1/incidents/${id}`, {
+      method: 'PATCH', credentials: 'same-origin',
+      headers: Object.assign({ 'Content-Type': 'application/json' }, csrf ? { 'X-CSRF-Token': csrf } : {}),
+      body: JSON.stringify({ status: 'resolved' }),
+    })).status;
+    const comment = (await fetch(`/api/v1/incidents/${id}/comments`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': who.csrf }, body: '{"body":"x"}' })).status;
+    return { role: who.role, withCsrf: await send(who.csrf), noCsrf: await send(null), comment };
+  }, scan.id);
+  assert.equal(res.role, 'viewer');
+  assert.equal(res.withCsrf, 403);
+  assert.equal(res.noCsrf, 403);
+  assert.equal(res.comment, 403);
+  assert.equal((await apiGet(`/incidents/${scan.id}`)).status, scan.status, 'nothing changed');
+  // in the queue: no bulk actions for a viewer
+  await page.goto(`${URL}/#/queue`);
+  await page.waitForSelector('#rows tr[data-id]');
+  await page.click('#rows tr[data-id] input.sel');
+  assert.ok(await page.isVisible('#bulk'));
+  assert.equal(await page.$('#bulk-ack'), null);
+  await ctx.close();
+});
+
+test('CSRF: a session request without the token is refused (analyst)', async () => {
+  const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  const { ctx, page } = await login('analyst1');
+  const st = await page.evaluate(async (id) => (await fetch(`/api/v1/incidents/${id}`, {
+    method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"assignee":"mallory"}' })).status, scan.id);
+  assert.equal(st, 403);
+  assert.notEqual((await apiGet(`/incidents/${scan.id}`)).assignee, 'mallory');
+  await ctx.close();
+});
+
+test('XSS payloads from the wire render as text', async () => {
+  assert.ok(xssAccepted.main);
+  const incs = await incidentsBy((i) => (i.src || []).includes(XSS_SRC) || (i.dest || []).includes(XSS_SRC));
+  assert.ok(incs.length >= 1, 'the crafted alert opened an incident');
+  const { ctx, page } = await login('analyst1');
+  await page.waitForSelector('#rows tr[data-id]');
+  const checkClean = async (where) => {
+    const r = await page.evaluate(() => ({
+      xss: window.__xss || 0,
+      imgs: document.querySelectorAll('img').length,
+      scripts: [...document.querySelectorAll('script')].filter((s) => !/app\.js$/.test(s.src)).length,
+      handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+      bold: document.querySelectorAll('main b, main svg[onload]').length,
+    }));
+    assert.deepEqual(r, { xss: 0, imgs: 0, scripts: 0, handlers: 0, bold: 0 }, where);
+    assert.deepEqual(page.dialogs, [], `${where}: a dialog fired`);
+  };
+  await checkClean('queue');
+  for (const inc of incs) {
+    await openIncident(page, inc.id);
+    for (const d of await page.$$('#timeline details')) await d.evaluate((x) => { x.open = true; });
+    await page.waitForTimeout(200);
+    await checkClean(`incident ${inc.id}`);
+  }
+  const alertInc = incs.find((i) => i.rule_id === 'fc4fea5c-0280-433a-9be0-b621b6862f5e') || incs[0];
+  await openIncident(page, alertInc.id);
+  await page.click('#timeline summary');
+  const text = await page.textContent('#timeline');
+  for (const k of ['sig', 'url', 'ua']) assert.ok(text.includes(XSS[k]), `${k} shown literally`);
+  assert.ok(await page.getByText(XSS.sig, { exact: true }).first().isVisible());
+  const fileInc = incs.find((i) => i.rule_id === '5725fbac-1115-42e2-881c-5015e7bf0985');
+  if (fileInc) {
+    await openIncident(page, fileInc.id);
+    assert.ok((await page.textContent('#timeline')).includes(XSS.file));
+    assert.ok((await page.textContent('#timeline')).includes(XSS.yara));
+  }
+  if (xssAccepted.srcip) {
+    const [si] = await incidentsBy((i) => (i.group_key || '').includes('window.__xss=6'));
+    if (si) {
+      await page.goto(`${URL}/#/queue?q=${encodeURIComponent('__xss=6')}`);
+      await page.waitForSelector(`#rows tr[data-id="${si.id}"]`);
+      assert.ok((await page.textContent('#rows')).includes(XSS.srcip));
+      await openIncident(page, si.id);
+      assert.ok((await page.textContent('#why')).includes(XSS.srcip));
+    }
+  }
+  await checkClean('end');
+  assert.deepEqual(page.errors, []);
+  await ctx.close();
+});
+
+test('new incidents appear in the queue without reload', async () => {
+  const { ctx, page } = await login('analyst1');
+  await page.waitForSelector('#rows tr[data-id]');
+  const before = await rowIds(page);
+  await page.evaluate(() => { window.__marker = 1; });
+  const src = '198.18.0.77';
+  assert.equal((await postEvents([alertEvent(src, 9199010, 'CANH test: new incident while the queue is open')])).status, 200);
+  await page.waitForFunction((s) => document.querySelector('#rows').textContent.includes(s), src, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => window.__marker), 1, 'no reload happened');
+  const after = await rowIds(page);
+  assert.ok(after.length === before.length + 1, `${before} -> ${after}`);
+  assert.ok(await page.isVisible('#fresh'));
+  await ctx.close();
+});
+
+// dd/mm/yyyy hh:mm:ss of an RFC 3339 time shifted by +7 h (what the page must show).
+function plus7(iso) {
+  const d = new Date(new Date(iso).getTime() + 7 * 3600e3);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+for (const lang of ['vi', 'en']) {
+  test(`${lang}: key strings and times in UTC+7`, async () => {
+    const cat = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n', `${lang}.json`), 'utf8'));
+    const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+    const { ctx, page } = await login('analyst1');
+    await setLang(page, lang);
+    await page.waitForSelector('#rows tr[data-id]');
+    assert.equal(await page.textContent('.nav a[data-route="queue"]'), cat['nav.queue']);
+    assert.equal(await page.textContent('#logout-btn'), cat['header.logout']);
+    assert.equal(await page.textContent('.tab[data-status="new"] span'), cat['status.new']);
+    assert.ok((await page.textContent('th[data-col="last_seen"]')).startsWith(cat['col.last_seen']));
+    await openIncident(page, scan.id);
+    assert.equal(await page.textContent('#why h2'), cat['incident.why']);
+    assert.equal(await page.textContent('#audit h2'), cat['incident.audit']);
+    const shown = await page.textContent('#first-seen');
+    assert.equal(shown, `${plus7(scan.first_seen)} (UTC+7)`, `stored ${scan.first_seen}`);
+    const want = lang === 'vi' ? (scan.title_vi || scan.title) : scan.title;
+    assert.equal(await page.textContent('#inc-title'), want);
+    // the choice is stored per user: a new session comes back in this language
+    await ctx.close();
+    const again = await login('analyst1');
+    assert.equal(await again.page.evaluate(() => document.documentElement.lang), lang);
+    assert.equal(await again.page.textContent('#logout-btn'), cat['header.logout']);
+    await again.ctx.close();
+  });
+}
+
+// Every visible text node outside data cells must be a catalogue value (or an
+// instance of a value with {placeholders}).
+async function untranslated(page, cat) {
+  return page.evaluate((values) => {
+    const pats = values.map((v) => new RegExp(`^${v.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '.+?')}$`, 's'));
+    const bad = [];
+    const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      const s = n.textContent.trim();
+      if (!/\p{L}/u.test(s)) continue;
+      const p = n.parentElement;
+      if (!p || p.closest('[data-wire], kbd, script, style, title')) continue;
+      if (!p.checkVisibility()) continue;
+      if (!pats.some((re) => re.test(s))) bad.push(s);
+    }
+    return bad;
+  }, Object.values(cat));
+}
+
+test('catalogues: same keys, every data-i18n key exists, no chrome text outside the catalogue', async () => {
+  const vi = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n/vi.json'), 'utf8'));
+  const en = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n/en.json'), 'utf8'));
+  assert.deepEqual(Object.keys(vi).sort(), Object.keys(en).sort());
+  for (const [k, v] of Object.entries(vi)) assert.ok(v.trim() && en[k].trim(), `empty value for ${k}`);
+  // keys used by the scripts as literals t('x.y') / T('x.y') exist
+  for (const f of fs.readdirSync(STATIC).filter((x) => x.endsWith('.js'))) {
+    const src = fs.readFileSync(path.join(STATIC, f), 'utf8');
+    for (const m of src.matchAll(/\bT?t?\('([a-z]+\.[a-z0-9_]+)'/g)) assert.ok(m[1] in vi, `${f}: ${m[1]} not in the catalogues`);
+  }
+  const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  const ctx0 = await browser.newContext();
+  const lp = await ctx0.newPage();
+  await lp.goto(`${URL}/`);
+  await lp.waitForSelector('#login-form');
+  assert.deepEqual(await untranslated(lp, vi), [], 'login page (vi)');
+  await ctx0.close();
+  const { ctx, page } = await login('responder1');
+  for (const [lang, cat] of [['vi', vi], ['en', en]]) {
+    await setLang(page, lang);
+    const keys = await page.$$eval('[data-i18n],[data-i18n-title],[data-i18n-placeholder],[data-i18n-aria-label]', (es) =>
+      es.map((e) => e.dataset.i18n || e.dataset.i18nTitle || e.dataset.i18nPlaceholder || e.dataset.i18nAriaLabel));
+    assert.ok(keys.length > 10);
+    for (const k of keys) assert.ok(k in vi && k in en, `data-i18n key ${k}`);
+    for (const route of ['#/queue', `#/incident/${scan.id}`, '#/dashboard']) {
+      await page.goto(`${URL}/${route}`);
+      await page.waitForSelector(route === '#/queue' ? '#rows tr[data-id]' : route === '#/dashboard' ? '.kpis, .empty-state' : '#summary');
+      assert.deepEqual(await untranslated(page, cat), [], `${lang} ${route}`);
+      assert.equal(await page.evaluate(() => document.body.textContent.includes('⟦')), false, `${lang} ${route}: missing key`);
+    }
+    await page.click('#help-btn');
+    assert.deepEqual(await untranslated(page, cat), [], `${lang} help`);
+    await page.keyboard.press('Escape');
+  }
+  await ctx.close();
+});
+
+test('dashboard: charts, sensor health; screenshots', async () => {
+  const d = await apiGet('/dashboard');
+  const { ctx, page } = await login('analyst1');
+  await setLang(page, 'vi');
+  await page.goto(`${URL}/#/dashboard`);
+  await page.waitForSelector('#c-alerts svg');
+  assert.equal(await page.$$eval('#c-alerts svg rect.bar', (r) => r.length), d.alerts_over_time.length);
+  const sig = d.top_signatures.length ? d.top_signatures[0].signature : null;
+  if (sig) assert.ok((await page.$$eval('#c-sigs svg title', (t) => t.map((x) => x.textContent))).some((x) => x.startsWith(sig)));
+  assert.equal(await page.$$eval('#sensors tbody tr', (r) => r.length), d.sensors.length);
+  const silent = d.sensors.filter((s) => s.silent).length;
+  assert.equal(!!(await page.$('#sensor-banner')), silent > 0 || d.sensors.some((s) => Number(s.capture_loss_pct) >= 1));
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
+  const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  await openIncident(page, scan.id);
+  await page.screenshot({ path: path.join(SHOTS, 'incident.png') });
+  await page.goto(`${URL}/#/queue?status=`);
+  await page.waitForSelector('#rows tr[data-id]');
+  await page.screenshot({ path: path.join(SHOTS, 'queue.png') });
+  for (const f of ['dashboard.png', 'incident.png', 'queue.png']) assert.ok(fs.statSync(path.join(SHOTS, f)).size < 300 * 1024, `${f} < 300 KB`);
+  assert.deepEqual(page.errors, []);
+  await ctx.close();
+});

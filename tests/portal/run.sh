@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# tests/portal/run.sh: the `portal` suite. Starts canh-correlator on a free
+# port with a temporary data dir (--demo-bootstrap: sensor token, users and
+# passwords), runs canh-sensor on the demo capture shipping to it, then runs
+# the browser tests (node --test portal.test.mjs). Every process it starts is
+# stopped on exit, also on failure. Prints "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+ROOT=$(pwd)
+WORK=$(mktemp -d /tmp/canh-portal.XXXXXX)
+DATA=$WORK/data
+mkdir -p "$DATA" "$WORK/sensor" "$B/screenshots"
+CPID=
+NPID=
+cleanup() {
+  [ -n "$NPID" ] && kill -- -"$NPID" 2>/dev/null
+  if [ -n "$CPID" ]; then
+    kill "$CPID" 2>/dev/null
+    wait "$CPID" 2>/dev/null
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "portal: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing (make deps)"
+"$B/canh-correlator" --set data-dir="$DATA" --demo-bootstrap >/dev/null || fail "demo bootstrap failed"
+"$B/canh-correlator" --set data-dir="$DATA" --set listen.port=0 --set rules-dir=rules \
+  --set portal.static-dir=correlator/portal/static \
+  --port-file "$DATA/port" >"$WORK/correlator.out" 2>"$WORK/correlator.log" &
+CPID=$!
+for _ in $(seq 100); do [ -s "$DATA/port" ] && break; sleep 0.1; done
+[ -s "$DATA/port" ] || { cat "$WORK/correlator.log"; fail "correlator did not start"; }
+URL=http://127.0.0.1:$(cat "$DATA/port")
+# shellcheck disable=SC1091
+. "$DATA/demo-credentials"
+"$B/canh-sensor" -r "$B/demo/demo.pcap" -l "$WORK/sensor" -S signatures/local.rules --set sensor-id=demo \
+  --set outputs.correlator.enabled=yes --set outputs.correlator.url="$URL" \
+  --set outputs.correlator.token="$CANH_SENSOR_TOKEN" \
+  --set outputs.correlator.spool-dir="$WORK/spool" >"$WORK/sensor.log" 2>&1 \
+  || { cat "$WORK/sensor.log"; fail "sensor run failed"; }
+
+# node in its own process group so that the trap can stop it and the browser.
+CANH_URL=$URL CANH_DATA=$DATA CANH_SHOTS=$ROOT/$B/screenshots CANH_SENSOR_EVE=$WORK/sensor/eve.json \
+  setsid node --test --test-reporter=tap --test-concurrency=1 tests/portal/portal.test.mjs \
+  >"$WORK/tap.out" 2>&1 &
+NPID=$!
+wait "$NPID"
+rc=$?
+NPID=
+cat "$WORK/tap.out"
+if [ $rc -ne 0 ]; then echo "---- correlator log (last 30 lines)"; tail -n 30 "$WORK/correlator.log"; fi
+p=$(grep -E '^# pass ' "$WORK/tap.out" | tail -1 | awk '{print $3}')
+f=$(grep -E '^# fail ' "$WORK/tap.out" | tail -1 | awk '{print $3}')
+s=$(grep -E '^# skipped ' "$WORK/tap.out" | tail -1 | awk '{print $3}')
+[ -z "$p" ] && p=0
+[ -z "$f" ] && f=1
+[ -z "$s" ] && s=0
+grep -E '^ *ok .* # SKIP' "$WORK/tap.out" | sed -E 's/^ *ok [0-9]+ - /skip /'
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] && [ $rc -eq 0 ]
