@@ -32,3 +32,9 @@ TEST_SUITES += files
 .PHONY: suite-files
 suite-files: $(B)/canh-sensor
 	@python3 tests/files/run.py --sensor $(B)/canh-sensor --corpus ../shared/corpus --out $(B)/files-out
+
+# The file path with wire bytes (file_track, libmagic, YARA, fileinfo JSON).
+FUZZERS += file
+FUZZ_file_SRCS := tests/fuzz/fuzz_file.c sensor/filescan/file_track.c sensor/output/eve_fileinfo.c \
+                  sensor/output/eve_writer.c sensor/classify/dpi_ndpi.c common/jb.c common/log.c
+FUZZ_file_LIBS := -lyara -lcrypto -lmagic -lndpi -lpthread
