@@ -208,6 +208,7 @@ static char *slurp(const char *path, size_t *len)
     fseek(f, 0, SEEK_SET);
     b = malloc(*len + 1);
     *len = fread(b, 1, *len, f);
+    b[*len] = '\0';
     fclose(f);
     return b;
 }
