@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "portal/portal_cfg.h"
+
 struct corr_cfg {
     char listen_address[64];
     int listen_port;
@@ -21,6 +23,7 @@ struct corr_cfg {
     int sensor_silent_s;              /* health.sensor-silent-after */
     char log_level[16];
     char log_file[512];               /* "" = stderr only */
+    struct portal_cfg portal;         /* portal.*, auth.* (correlator/portal/portal_cfg.c) */
 };
 
 /* Load path (NULL: built-in defaults only), apply each "key=value" of sets,

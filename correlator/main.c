@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,11 @@
 #include "ingest/ing_events.h"
 #include "ingest/ing_http.h"
 #include "log.h"
+#include "portal/portal.h"
 #include "store/db.h"
 #include "store/db_auth.h"
 #include "store/db_event.h"
+#include "store/db_portal.h"
 
 #define MAIN_MAX_SETS 64
 
@@ -48,7 +51,9 @@ static void main_usage(FILE *f)
         "       canh-correlator --demo-bootstrap [-c file] sensor 'demo' + user 'admin' with\n"
         "                                                 tokens in DATA_DIR/demo-credentials\n"
         "       canh-correlator [-c file] sensor add NAME  (prints its ingest token once)\n"
-        "       canh-correlator [-c file] user add NAME viewer|analyst|responder|admin\n"
+        "       canh-correlator [-c file] user add NAME viewer|analyst|responder|admin "
+        "[--password-stdin]\n"
+        "       canh-correlator [-c file] user passwd NAME (reads the password from stdin)\n"
         "       canh-correlator [-c file] token create USER | token create --sensor NAME\n"
         "       canh-correlator [-c file] token revoke TOKEN_ID\n");
 }
@@ -135,12 +140,46 @@ static int main_sensor_add(struct db *d, const char *name)
     return 0;
 }
 
-/* Sub-commands: sensor add, user add, token create, token revoke. */
+/* Read a password (one line) from stdin and store its Argon2id hash. */
+static int main_passwd(struct db *d, const char *user)
+{
+    char pw[1100];
+    if (!fgets(pw, sizeof pw, stdin)) {
+        log_error("main", "user %s: no password on stdin", user);
+        return 1;
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+    int rc = portal_auth_set_password(d, user, pw, "cli");
+    sodium_memzero(pw, sizeof pw);
+    if (rc) {
+        log_error("main", "user %s: %s", user, rc == DB_ERR_NOENT ? "does not exist" :
+                  rc == DB_ERR_INVAL ? "the password must be 8..1024 bytes" :
+                  "cannot store the password");
+        return 1;
+    }
+    printf("password of %s set\n", user);
+    return 0;
+}
+
+/* Sub-commands: sensor add, user add, user passwd, token create, token revoke. */
 static int main_admin(struct db *d, int argc, char **argv)
 {
     const char *a = argv[0], *b = argc > 1 ? argv[1] : "";
     if (strcmp(a, "sensor") == 0 && strcmp(b, "add") == 0 && argc == 3)
         return main_sensor_add(d, argv[2]);
+    if (strcmp(a, "user") == 0 && strcmp(b, "passwd") == 0 && argc == 3)
+        return main_passwd(d, argv[2]);
+    if (strcmp(a, "user") == 0 && strcmp(b, "add") == 0 && argc == 5 &&
+        strcmp(argv[4], "--password-stdin") == 0) {
+        enum db_role role = db_auth_role_parse(argv[3]);
+        int rc = role ? db_auth_user_add(d, argv[2], role, "cli") : DB_ERR_INVAL;
+        if (rc) {
+            log_error("main", "user %s: %s", argv[2], rc == DB_ERR_EXIST ? "exists" :
+                      "bad name or role (viewer analyst responder admin)");
+            return 1;
+        }
+        return main_passwd(d, argv[2]);
+    }
     if (strcmp(a, "user") == 0 && strcmp(b, "add") == 0 && argc == 4) {
         enum db_role role = db_auth_role_parse(argv[3]);
         int rc = role ? db_auth_user_add(d, argv[2], role, "cli") : DB_ERR_INVAL;
@@ -188,13 +227,51 @@ usage:
     return 1;
 }
 
-/* Sensor "demo" and user "admin" with tokens, written to a 0600 file. */
+/* Portal passwords for admin and the demo users viewer1, analyst1 and
+ * responder1 (created when missing), for those that have none yet; the
+ * lines "CANH_<USER>_PASSWORD=..." are appended to pw_lines. */
+static int main_demo_passwords(struct db *d, char *pw_lines, size_t cap)
+{
+    static const char *const users[][2] = {
+        { "admin", "admin" }, { "viewer1", "viewer" }, { "analyst1", "analyst" },
+        { "responder1", "responder" },
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof users / sizeof *users; i++) {
+        struct db_portal_user u;
+        if (db_portal_user_get(d, users[i][0], &u) == 0 && u.pw_hash[0])
+            continue;
+        if (db_auth_user_exists(d, users[i][0]) == 0 &&
+            db_auth_user_add(d, users[i][0], db_auth_role_parse(users[i][1]), "cli") != 0)
+            return 1;
+        unsigned char raw[12];
+        char pw[25], up[32];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(pw, sizeof pw, raw, sizeof raw);
+        if (portal_auth_set_password(d, users[i][0], pw, "cli") != 0)
+            return 1;
+        size_t k = 0;
+        for (const char *c = users[i][0]; *c && k < sizeof up - 1; c++)
+            up[k++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+        up[k] = '\0';
+        n += (size_t)snprintf(pw_lines + n, n < cap ? cap - n : 0, "CANH_%s_PASSWORD=%s\n", up,
+                              pw);
+        sodium_memzero(pw, sizeof pw);
+    }
+    return n < cap ? 0 : 1;
+}
+
+/* Sensor "demo" and user "admin" with tokens, and portal passwords for
+ * admin and the demo users, written to a 0600 file. */
 static int main_demo_bootstrap(struct db *d, const struct corr_cfg *cfg)
 {
     char path[600], stok[ING_AUTH_TOKEN_LEN + 1] = "", atok[ING_AUTH_TOKEN_LEN + 1] = "";
+    char pw_lines[512] = "";
     snprintf(path, sizeof path, "%s/demo-credentials", cfg->data_dir);
     int have_sensor = db_auth_sensor_exists(d, "demo"), users = db_auth_user_count(d);
-    if (have_sensor > 0 && users > 0) {
+    if (main_demo_passwords(d, pw_lines, sizeof pw_lines) != 0)
+        return 1;
+    if (have_sensor > 0 && users > 0 && !pw_lines[0]) {
         printf("demo bootstrap: sensor and users exist already; credentials in %s\n", path);
         return 0;
     }
@@ -203,9 +280,7 @@ static int main_demo_bootstrap(struct db *d, const struct corr_cfg *cfg)
                              ing_auth_token_create(d, DB_PRINCIPAL_SENSOR, "demo", "cli", stok,
                                                    &id) != 0))
         return 1;
-    if (users == 0 && (db_auth_user_add(d, "admin", DB_ROLE_ADMIN, "cli") != 0 ||
-                       ing_auth_token_create(d, DB_PRINCIPAL_USER, "admin", "cli", atok,
-                                             &id) != 0))
+    if (users == 0 && ing_auth_token_create(d, DB_PRINCIPAL_USER, "admin", "cli", atok, &id) != 0)
         return 1;
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
@@ -219,6 +294,7 @@ static int main_demo_bootstrap(struct db *d, const struct corr_cfg *cfg)
         fprintf(f, "CANH_SENSOR=demo\nCANH_SENSOR_TOKEN=%s\n", stok);
     if (atok[0])
         fprintf(f, "CANH_USER=admin\nCANH_ADMIN_TOKEN=%s\n", atok);
+    fputs(pw_lines, f);
     fclose(f);
     printf("demo bootstrap: credentials written to %s (mode 0600)\n", path);
     return 0;
@@ -269,9 +345,14 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     struct main_loop m = { NULL, d, cfg->retention_days };
     struct event *sigint = NULL, *sigterm = NULL, *ret_ev = NULL;
     struct ing_http *http = NULL;
+    struct portal *portal = NULL;
     struct inc_corr *corr = inc_corr_new(d, cfg->rules_dir, &nerr);
     if (!corr)
         goto out;
+    portal = portal_new(d, &cfg->portal);
+    if (!portal)
+        goto out;
+    inc_corr_set_filter(corr, portal_sup_filter, portal);
     log_notice("main", "%s: %zu correlation rules loaded, %d failed", cfg->rules_dir,
                inc_corr_rule_count(corr), nerr);
     if (inc_corr_replay(corr) < 0)
@@ -279,7 +360,7 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     struct ing_events ingest = { d, corr, { cfg->max_decoded, cfg->max_line, cfg->max_events },
                                  { 0, 0, 0, 0, 0, 0 } };
     struct api_ctx api = { d, corr, &ingest, cfg->page_max, cfg->incident_events, db_now_us(),
-                           { .silent_after_s = cfg->sensor_silent_s } };
+                           { .silent_after_s = cfg->sensor_silent_s }, portal };
     m.base = event_base_new();
     if (!m.base)
         goto out;
@@ -288,7 +369,7 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
         cfg->tls_key[0] ? cfg->tls_key : NULL, cfg->max_body, cfg->max_headers, cfg->timeout_s,
     };
     http = ing_http_new(m.base, d, &ho);
-    if (!http || api_register(http, &api) != 0)
+    if (!http || portal_register(portal, http, &api) != 0 || api_register(http, &api) != 0)
         goto out;
     sigint = evsignal_new(m.base, SIGINT, main_on_signal, &m);
     sigterm = evsignal_new(m.base, SIGTERM, main_on_signal, &m);
@@ -319,6 +400,7 @@ out:
         event_free(ret_ev);
     ing_http_free(http);
     inc_corr_free(corr);
+    portal_free(portal);
     if (m.base)
         event_base_free(m.base);
     return ret;

@@ -24,6 +24,7 @@ struct api_ctx {
     int incident_events;  /* events shown with one incident */
     int64_t started_us;
     struct api_health_state health; /* /healthz, /metrics, sensor silence */
+    struct portal *portal;  /* incident extras (portal/portal.h); NULL: none */
 };
 
 /* Register every route (ingest included) on h. 0 or -1. ctx must outlive h. */
@@ -36,6 +37,11 @@ int api_paging(struct ing_req *r, const struct api_ctx *c, int *limit, int *offs
 int api_time_param(struct ing_req *r, const char *name, int64_t *out);
 /* The JSON object body of a request; NULL after answering 400. */
 json_t *api_json_body(struct ing_req *r);
+/* The filters of GET /incidents (also sort, updated_since, paging) into *f;
+ * 0, or -1 after answering 400. */
+struct db_incident_filter;
+int api_incidents_filter(struct ing_req *r, const struct api_ctx *c,
+                         struct db_incident_filter *f);
 
 /* Route handlers, one file per resource. */
 void api_incidents_list(struct ing_req *r, void *arg);

@@ -8,32 +8,48 @@
 
 #include "api/api.h"
 #include "log.h"
+#include "portal/portal.h"
 #include "store/db_incident.h"
 
-void api_incidents_list(struct ing_req *r, void *arg)
+int api_incidents_filter(struct ing_req *r, const struct api_ctx *c,
+                         struct db_incident_filter *f)
 {
-    struct api_ctx *c = arg;
-    struct db_incident_filter f;
-    memset(&f, 0, sizeof f);
-    if (api_paging(r, c, &f.limit, &f.offset) || api_time_param(r, "since", &f.since_us) ||
-        api_time_param(r, "until", &f.until_us))
-        return;
-    f.status = ing_http_query(r, "status");
-    f.sensor = ing_http_query(r, "sensor");
-    f.addr = ing_http_query(r, "address");
-    f.rule = ing_http_query(r, "rule");
-    f.assignee = ing_http_query(r, "assignee");
-    f.text = ing_http_query(r, "q");
+    memset(f, 0, sizeof *f);
+    if (api_paging(r, c, &f->limit, &f->offset) || api_time_param(r, "since", &f->since_us) ||
+        api_time_param(r, "until", &f->until_us) ||
+        api_time_param(r, "updated_since", &f->updated_since_us))
+        return -1;
+    f->status = ing_http_query(r, "status");
+    f->sensor = ing_http_query(r, "sensor");
+    f->addr = ing_http_query(r, "address");
+    f->rule = ing_http_query(r, "rule");
+    f->assignee = ing_http_query(r, "assignee");
+    f->text = ing_http_query(r, "q");
+    f->sort = ing_http_query(r, "sort");
+    if (f->sort && !db_incident_sort_valid(f->sort)) {
+        ing_http_error(r, 400, "sort must be one of last_seen first_seen severity event_count "
+                       "id, optionally with a leading - (descending)", 0);
+        return -1;
+    }
     const char *sev = ing_http_query(r, "severity");
     if (sev) {
         char *end = NULL;
         long v = strtol(sev, &end, 10);
         if (*end || v < 1 || v > 4) {
             ing_http_error(r, 400, "severity must be 1..4 (incidents at most this number)", 0);
-            return;
+            return -1;
         }
-        f.severity = (int)v;
+        f->severity = (int)v;
     }
+    return 0;
+}
+
+void api_incidents_list(struct ing_req *r, void *arg)
+{
+    struct api_ctx *c = arg;
+    struct db_incident_filter f;
+    if (api_incidents_filter(r, c, &f) != 0)
+        return;
     json_t *out = NULL;
     int rc = db_incident_list(c->db, &f, &out);
     if (rc == DB_ERR_INVAL) {
@@ -57,8 +73,10 @@ void api_incidents_get(struct ing_req *r, void *arg)
         ing_http_error(r, 404, "no such incident", 0);
     else if (rc)
         ing_http_error(r, 500, "incident query failed", 0);
-    else
+    else {
+        portal_incident_extras(c->portal, c->db, r->id, out);
         ing_http_reply(r, 200, out);
+    }
 }
 
 /* A string member, "" for JSON null (clears), NULL when absent; -1 if wrong type. */

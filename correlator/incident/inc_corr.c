@@ -33,6 +33,8 @@ struct inc_corr {
     int64_t now_us;
     int rc;
     int hits;
+    inc_corr_filter_fn filter;
+    void *filter_arg;
 };
 
 struct inc_corr *inc_corr_new(struct db *d, const char *rules_dir, int *nerrors)
@@ -76,6 +78,12 @@ size_t inc_corr_rule_count(const struct inc_corr *c)
     return c->rules ? corr_rules_count(c->rules) : 0;
 }
 
+void inc_corr_set_filter(struct inc_corr *c, inc_corr_filter_fn fn, void *arg)
+{
+    c->filter = fn;
+    c->filter_arg = arg;
+}
+
 static void inc_corr_on_hit(const struct corr_hit *hit, void *arg)
 {
     struct inc_corr *c = arg;
@@ -87,6 +95,10 @@ static void inc_corr_on_hit(const struct corr_hit *hit, void *arg)
         const char *src = json_string_value(json_object_get(c->cur_event, "src_ip"));
         snprintf(key, sizeof key, "src_ip=%s", src ? src : "");
         h.group_key = key;
+    }
+    if (c->filter && c->filter(&h, c->cur_event, c->filter_arg) == 1) {
+        c->st.suppressed++;
+        return;
     }
     int64_t id = 0;
     bool created = false;

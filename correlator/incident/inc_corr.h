@@ -15,15 +15,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "correlate/corr_engine.h"
 #include "store/db.h"
 
 struct inc_corr;
+
+/* Runs before a hit is applied (the portal's suppressions): 1 folds the
+ * hit (no incident opened or extended), 0 applies it. It runs inside the
+ * feed transaction, so what it writes commits or rolls back with the hits. */
+typedef int (*inc_corr_filter_fn)(const struct corr_hit *hit, json_t *event, void *arg);
 
 /* rules_dir: Sigma rules (a missing directory is logged and leaves the
  * engine without rules). *nerrors gets the rule files that did not load. */
 struct inc_corr *inc_corr_new(struct db *d, const char *rules_dir, int *nerrors);
 void inc_corr_free(struct inc_corr *c);
 size_t inc_corr_rule_count(const struct inc_corr *c);
+/* Set (or clear with NULL) the hit filter; call before inc_corr_replay(). */
+void inc_corr_set_filter(struct inc_corr *c, inc_corr_filter_fn fn, void *arg);
 
 /* Correlate n committed events (borrowed) whose rows are rowids, received
  * at received_us. Returns the number of hits applied, or <0 when the
@@ -37,6 +45,7 @@ int inc_corr_replay(struct inc_corr *c);
 
 struct inc_corr_stats {
     uint64_t events, hits, opened, appended, failures;
+    uint64_t suppressed;  /* hits folded by the filter */
     size_t delay_samples;
     int64_t delay_p50_us, delay_p99_us, delay_max_us; /* receipt -> incident commit */
 };

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "store/db.h"
 
-#define ING_HTTP_MAX_ROUTES 32
+#define ING_HTTP_MAX_ROUTES 64
 
 struct ing_route {
     int methods;
@@ -42,6 +42,10 @@ struct ing_http {
     uint64_t next_req;
     struct ing_route routes[ING_HTTP_MAX_ROUTES];
     int nroutes;
+    ing_http_session_fn session_fn;
+    void *session_arg;
+    ing_http_fn fallback_fn;
+    void *fallback_arg;
 };
 
 static const char *ing_http_reason(int status)
@@ -49,6 +53,8 @@ static const char *ing_http_reason(int status)
     switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -57,9 +63,21 @@ static const char *ing_http_reason(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return status >= 500 ? "Internal Server Error" : "Error";
     }
+}
+
+void ing_http_secure_headers(struct ing_req *r)
+{
+    struct evkeyvalq *hdr = evhttp_request_get_output_headers(r->req);
+    evhttp_add_header(hdr, "Content-Security-Policy",
+                      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+                      "data:; object-src 'none'; frame-ancestors 'none'");
+    evhttp_add_header(hdr, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(hdr, "Referrer-Policy", "no-referrer");
+    evhttp_add_header(hdr, "X-Frame-Options", "DENY");
 }
 
 void ing_http_reply(struct ing_req *r, int status, json_t *body)
@@ -68,6 +86,7 @@ void ing_http_reply(struct ing_req *r, int status, json_t *body)
     char *txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     struct evkeyvalq *hdr = evhttp_request_get_output_headers(r->req);
+    ing_http_secure_headers(r);
     evhttp_add_header(hdr, "Content-Type", "application/json");
     evhttp_add_header(hdr, "Cache-Control", "no-store");
     if (buf) {
@@ -148,6 +167,13 @@ static int ing_http_authorize(struct ing_http *h, struct ing_req *r, int need)
         return 0;
     size_t tlen = 0;
     const char *tok = ing_auth_bearer(ing_http_header(r, "Authorization"), &tlen);
+    if (!tok && need != ING_HTTP_SENSOR && h->session_fn) {
+        int s = h->session_fn(r, h->session_arg);
+        if (s < 0)
+            return -1;
+        if (s == 0)
+            goto role;
+    }
     if (!tok) {
         ing_http_error(r, 401, "missing bearer token (Authorization: Bearer <token>)", 0);
         return -1;
@@ -170,6 +196,7 @@ static int ing_http_authorize(struct ing_http *h, struct ing_req *r, int need)
         }
         return 0;
     }
+role:
     if (r->who.kind != DB_PRINCIPAL_USER) {
         ing_http_error(r, 403, "sensor tokens may only ingest events", 0);
         return -1;
@@ -222,6 +249,11 @@ static void ing_http_dispatch(struct evhttp_request *req, void *arg)
             rt->fn(&r, rt->arg);
         goto out;
     }
+    if (!path_found && h->fallback_fn && strncmp(r.path, "/api/", 5) != 0 &&
+        (r.method == EVHTTP_REQ_GET || r.method == EVHTTP_REQ_HEAD)) {
+        h->fallback_fn(&r, h->fallback_arg);
+        goto out;
+    }
     ing_http_error(&r, path_found ? 405 : 404, path_found ? "method not allowed" : "no such endpoint",
                    0);
 out:
@@ -235,6 +267,23 @@ int ing_http_route(struct ing_http *h, int methods, const char *pattern, int nee
         return -1;
     h->routes[h->nroutes++] = (struct ing_route){ methods, pattern, need, fn, arg };
     return 0;
+}
+
+void ing_http_set_session(struct ing_http *h, ing_http_session_fn fn, void *arg)
+{
+    h->session_fn = fn;
+    h->session_arg = arg;
+}
+
+void ing_http_set_fallback(struct ing_http *h, ing_http_fn fn, void *arg)
+{
+    h->fallback_fn = fn;
+    h->fallback_arg = arg;
+}
+
+int ing_http_is_tls(const struct ing_http *h)
+{
+    return h->ssl != NULL;
 }
 
 static struct bufferevent *ing_http_ssl_bev(struct event_base *base, void *arg)
@@ -286,8 +335,8 @@ struct ing_http *ing_http_new(struct event_base *base, struct db *d,
     evhttp_set_max_body_size(h->http, (ev_ssize_t)o->max_body);
     evhttp_set_max_headers_size(h->http, (ev_ssize_t)o->max_headers);
     evhttp_set_timeout(h->http, o->timeout_s);
-    evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PATCH |
-                                        EVHTTP_REQ_DELETE);
+    evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                        EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
     evhttp_set_gencb(h->http, ing_http_dispatch, h);
     struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(h->http, o->address,
                                                                     (ev_uint16_t)o->port);

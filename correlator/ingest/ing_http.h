@@ -63,6 +63,25 @@ int ing_http_port(const struct ing_http *h);
 int ing_http_route(struct ing_http *h, int methods, const char *pattern, int need,
                    ing_http_fn fn, void *arg);
 
+/* Browser sessions (the portal, correlator/portal/portal_auth.c): called
+ * for a route that needs a user when the request has no bearer token.
+ * Returns 0 after filling r->who (and checking the CSRF header of a
+ * state-changing request), 1 when the request carries no session (it then
+ * gets 401), or -1 after answering itself (e.g. 403 csrf). */
+typedef int (*ing_http_session_fn)(struct ing_req *r, void *arg);
+void ing_http_set_session(struct ing_http *h, ing_http_session_fn fn, void *arg);
+
+/* GET/HEAD requests outside /api/ that no route matches go to fn without
+ * authentication (the portal's static files) instead of a 404. */
+void ing_http_set_fallback(struct ing_http *h, ing_http_fn fn, void *arg);
+
+/* Whether the listener speaks TLS (the session cookie is then Secure). */
+int ing_http_is_tls(const struct ing_http *h);
+
+/* Add the security headers every answer carries (Content-Security-Policy,
+ * X-Content-Type-Options, Referrer-Policy, X-Frame-Options). */
+void ing_http_secure_headers(struct ing_req *r);
+
 /* Answer with JSON (the reference is stolen; NULL sends {}). */
 void ing_http_reply(struct ing_req *r, int status, json_t *body);
 /* Answer {"error": msg[, "line": line]} (line 0 leaves it out). */

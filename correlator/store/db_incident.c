@@ -95,8 +95,8 @@ static int db_inc_open(struct db *d, const struct corr_hit *h, int64_t now_us, i
          *matched = db_inc_dump(h->matched);
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO incidents (rule_id, group_key, title, description, severity, level,"
-        " first_us, last_us, created_us, updated_us, group_fields, matched, tags)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " first_us, last_us, created_us, updated_us, group_fields, matched, tags, title_vi)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
         goto out;
     sqlite3_bind_text(st, 1, h->rule_id, -1, SQLITE_STATIC);
@@ -112,6 +112,7 @@ static int db_inc_open(struct db *d, const struct corr_hit *h, int64_t now_us, i
     db_bind_text_or_null(st, 11, gf);
     db_bind_text_or_null(st, 12, matched);
     db_bind_text_or_null(st, 13, tags_txt);
+    db_bind_text_or_null(st, 14, h->rule_title_vi);
     if (sqlite3_step(st) != SQLITE_DONE) {
         log_error("db", "%s: open incident for %s: %s", d->path, h->rule_id,
                   sqlite3_errmsg(d->h));
@@ -285,7 +286,7 @@ static json_t *db_inc_strings(struct db *d, const char *sql, int64_t id, const c
 
 #define DB_INC_COLS "id, rule_id, group_key, title, description, severity, level, status," \
     " assignee, disposition, first_us, last_us, created_us, updated_us, event_count, hits," \
-    " group_fields, matched, tags"
+    " group_fields, matched, tags, title_vi"
 
 static json_t *db_inc_row(struct db *d, sqlite3_stmt *st)
 {
@@ -310,6 +311,7 @@ static json_t *db_inc_row(struct db *d, sqlite3_stmt *st)
     db_inc_set_json(o, "group_fields", st, 16);
     db_inc_set_json(o, "matched", st, 17);
     db_inc_set_json(o, "tags", st, 18);
+    db_inc_set_text(o, "title_vi", st, 19);
     json_object_set_new(o, "sensors", db_inc_strings(d,
         "SELECT sensor FROM incident_sensors WHERE incident_id = ? ORDER BY sensor", id, NULL));
     json_object_set_new(o, "src", db_inc_strings(d,
@@ -365,17 +367,20 @@ static void db_inc_bind_filter(sqlite3_stmt *s, const struct db_incident_filter 
         sqlite3_bind_int64(s, i, f->until_us);
     if ((i = sqlite3_bind_parameter_index(s, ":text")))
         sqlite3_bind_text(s, i, f->text, -1, SQLITE_STATIC);
+    if ((i = sqlite3_bind_parameter_index(s, ":updated")))
+        sqlite3_bind_int64(s, i, f->updated_since_us);
     if ((i = sqlite3_bind_parameter_index(s, ":limit")))
         sqlite3_bind_int(s, i, f->limit);
     if ((i = sqlite3_bind_parameter_index(s, ":offset")))
         sqlite3_bind_int(s, i, f->offset);
 }
 
-int db_incident_list(struct db *d, const struct db_incident_filter *f, json_t **out)
+/* The WHERE clause of a filter (values stay bound parameters). */
+static int db_inc_where(const struct db_incident_filter *f, char *where, size_t cap)
 {
-    char where[1024] = "1", clause[256];
-    size_t n = 1;
-#define DB_INC_AND(text) (n += (size_t)snprintf(where + n, sizeof where - n, " AND %s", text))
+    char clause[256];
+    size_t n = (size_t)snprintf(where, cap, "1");
+#define DB_INC_AND(text) (n += (size_t)snprintf(where + n, cap - n, " AND %s", text))
     if (f->status) {
         if (db_inc_status_clause(f->status, clause, sizeof clause) != 0)
             return DB_ERR_INVAL;
@@ -397,19 +402,56 @@ int db_incident_list(struct db *d, const struct db_incident_filter *f, json_t **
         DB_INC_AND("first_us < :until");
     if (f->text)
         DB_INC_AND("(instr(lower(title), lower(:text)) > 0 OR instr(lower(coalesce(description,"
-                   " '')), lower(:text)) > 0 OR instr(group_key, :text) > 0)");
+                   " '')), lower(:text)) > 0 OR instr(group_key, :text) > 0"
+                   " OR instr(lower(coalesce(title_vi, '')), lower(:text)) > 0)");
+    if (f->updated_since_us)
+        DB_INC_AND("updated_us > :updated");
 #undef DB_INC_AND
+    return n < cap ? 0 : DB_ERR_INVAL;
+}
+
+/* "-last_seen" -> "last_us DESC"; NULL for an unknown sort key. */
+static const char *db_inc_order(const char *sort)
+{
+    static const char *const map[][2] = {
+        { "last_seen", "last_us" }, { "first_seen", "first_us" }, { "severity", "severity" },
+        { "event_count", "event_count" }, { "id", "id" },
+    };
+    static const char *const asc[] = { "last_us ASC", "first_us ASC", "severity ASC",
+                                       "event_count ASC", "id ASC" };
+    static const char *const desc[] = { "last_us DESC", "first_us DESC", "severity DESC",
+                                        "event_count DESC", "id DESC" };
+    if (!sort)
+        return "last_us DESC";
+    int neg = sort[0] == '-';
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(sort + neg, map[i][0]) == 0)
+            return neg ? desc[i] : asc[i];
+    return NULL;
+}
+
+bool db_incident_sort_valid(const char *sort)
+{
+    return db_inc_order(sort) != NULL;
+}
+
+int db_incident_list(struct db *d, const struct db_incident_filter *f, json_t **out)
+{
+    char where[1200];
+    const char *order = db_inc_order(f->sort);
+    if (!order || db_inc_where(f, where, sizeof where) != 0)
+        return DB_ERR_INVAL;
 
     int ret = DB_ERR_IO;
     json_t *res = NULL, *arr = NULL;
     sqlite3_stmt *st[2] = { NULL, NULL };
-    char sql[1400];
+    char sql[1600];
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 0)
             snprintf(sql, sizeof sql, "SELECT count(*) FROM incidents WHERE %s", where);
         else
             snprintf(sql, sizeof sql, "SELECT " DB_INC_COLS " FROM incidents WHERE %s"
-                     " ORDER BY last_us DESC, id DESC LIMIT :limit OFFSET :offset", where);
+                     " ORDER BY %s, id DESC LIMIT :limit OFFSET :offset", where, order);
         if (sqlite3_prepare_v2(d->h, sql, -1, &st[pass], NULL) != SQLITE_OK) {
             log_error("db", "%s: incident list: %s", d->path, sqlite3_errmsg(d->h));
             goto out;
@@ -436,6 +478,37 @@ out:
     json_decref(arr);
     json_decref(res);
     return ret;
+}
+
+int db_incident_counts(struct db *d, const struct db_incident_filter *f, json_t **out)
+{
+    struct db_incident_filter g = *f;
+    g.status = NULL;
+    char where[1200], sql[1400];
+    if (db_inc_where(&g, where, sizeof where) != 0)
+        return DB_ERR_INVAL;
+    snprintf(sql, sizeof sql, "SELECT status, count(*) FROM incidents WHERE %s GROUP BY status",
+             where);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("db", "%s: incident counts: %s", d->path, sqlite3_errmsg(d->h));
+        return DB_ERR_IO;
+    }
+    db_inc_bind_filter(st, &g);
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof db_inc_statuses / sizeof *db_inc_statuses; i++)
+        json_object_set_new(o, db_inc_statuses[i], json_integer(0));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_object_set_new(o, (const char *)sqlite3_column_text(st, 0),
+                            json_integer(sqlite3_column_int64(st, 1)));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(o);
+        return DB_ERR_IO;
+    }
+    *out = o;
+    return 0;
 }
 
 static json_t *db_inc_comments(struct db *d, int64_t id)

@@ -33,12 +33,22 @@ struct db_incident_filter {
     const char *assignee;
     int64_t since_us, until_us; /* overlap with [first seen, last seen] */
     const char *text;        /* substring of title, description or group key */
+    int64_t updated_since_us; /* only incidents updated after this */
+    const char *sort;        /* NULL ("-last_seen") or a key of db_incident_sort_valid() */
     int limit, offset;
 };
+
+/* True for last_seen first_seen severity event_count id, each with an
+ * optional leading '-' (descending); ties go newest id first. */
+bool db_incident_sort_valid(const char *sort);
 
 /* {"total": n, "limit", "offset", "incidents": [...]}, latest activity
  * first. New reference in *out. DB_ERR_INVAL for a bad status filter. */
 int db_incident_list(struct db *d, const struct db_incident_filter *f, json_t **out);
+
+/* {"new": n, "acknowledged": n, ...} for the filter, ignoring its status,
+ * limit and offset. New reference in *out. */
+int db_incident_counts(struct db *d, const struct db_incident_filter *f, json_t **out);
 
 /* One incident with up to max_events events, its comments and audit trail.
  * DB_ERR_NOENT when there is no such incident. */

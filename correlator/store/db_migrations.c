@@ -115,6 +115,76 @@ static const char *const db_migrations[] = {
     "  UNIQUE (subject, version_us));"
     "CREATE INDEX report_outbox_due ON report_outbox(next_us) WHERE next_us IS NOT NULL;"
     "CREATE INDEX report_outbox_incident ON report_outbox(incident_id, version_us);",
+    /* 3: the analyst portal (correlator/portal/, store/db_portal.c, db_sup.c):
+     * passwords (Argon2id strings) and preferences of users, browser
+     * sessions (SHA-256 of the cookie), login failures for the lockout,
+     * suppressions, and the Vietnamese title of incidents. */
+    "ALTER TABLE users ADD COLUMN pw_hash TEXT;"
+    "ALTER TABLE users ADD COLUMN lang TEXT;"
+    "ALTER TABLE users ADD COLUMN tz TEXT;"
+    "ALTER TABLE incidents ADD COLUMN title_vi TEXT;"
+    "CREATE INDEX incidents_updated ON incidents(updated_us);"
+    "CREATE TABLE sessions ("
+    "  hash BLOB PRIMARY KEY,"                  /* SHA-256 of the cookie value */
+    "  user TEXT NOT NULL,"
+    "  csrf TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  last_us INTEGER NOT NULL,"               /* last use (idle timeout) */
+    "  peer TEXT);"
+    "CREATE TABLE login_failures ("
+    "  key TEXT NOT NULL,"                      /* 'user:NAME' or 'addr:IP' */
+    "  at_us INTEGER NOT NULL);"
+    "CREATE INDEX login_failures_key ON login_failures(key, at_us);"
+    "CREATE TABLE suppressions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  rule_id TEXT, address TEXT,"             /* at least one of them */
+    "  reason TEXT NOT NULL,"
+    "  expires_us INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  incident_id INTEGER,"                    /* suppressed from this incident */
+    "  hits INTEGER NOT NULL DEFAULT 0,"        /* hits folded so far */
+    "  last_hit_us INTEGER,"
+    "  CHECK (rule_id IS NOT NULL OR address IS NOT NULL));",
+    /* 4: shipping to Elasticsearch/OpenSearch (ship/ship_outbox.c,
+     * store/db_outbox.c). Events need no table (a cursor on events.id in
+     * state). Every incident change writes a snapshot of the row, keyed by
+     * (incident, updated time), in the same transaction, while shipping is
+     * on (state key es_incidents_seeded); rows go once delivered. Documents
+     * refused for good stay in es_rejected with the reason. */
+    "CREATE TABLE es_incident_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL,"
+    "  version_us INTEGER NOT NULL,"            /* incidents.updated_us */
+    "  doc TEXT NOT NULL,"                      /* JSON snapshot of the row */
+    "  UNIQUE (incident_id, version_us));"
+    "CREATE TABLE es_rejected ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('event','incident')),"
+    "  doc_id TEXT NOT NULL UNIQUE,"            /* canh.id or <incident>:<version> */
+    "  index_name TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"                   /* '<status> <type>: <reason>' */
+    "  at_us INTEGER NOT NULL);"
+    "CREATE TRIGGER es_incident_opened AFTER INSERT ON incidents"
+    "  WHEN EXISTS (SELECT 1 FROM state WHERE key = 'es_incidents_seeded') BEGIN"
+    "  INSERT OR REPLACE INTO es_incident_outbox (incident_id, version_us, doc)"
+    "  VALUES (NEW.id, NEW.updated_us, json_object('rule_id', NEW.rule_id,"
+    "  'title', NEW.title, 'description', NEW.description, 'severity', NEW.severity,"
+    "  'level', NEW.level, 'status', NEW.status, 'assignee', NEW.assignee,"
+    "  'disposition', NEW.disposition, 'group_key', NEW.group_key,"
+    "  'group_fields', NEW.group_fields, 'first_us', NEW.first_us, 'last_us', NEW.last_us,"
+    "  'created_us', NEW.created_us, 'updated_us', NEW.updated_us,"
+    "  'event_count', NEW.event_count, 'hits', NEW.hits)); END;"
+    "CREATE TRIGGER es_incident_changed AFTER UPDATE ON incidents"
+    "  WHEN EXISTS (SELECT 1 FROM state WHERE key = 'es_incidents_seeded') BEGIN"
+    "  INSERT OR REPLACE INTO es_incident_outbox (incident_id, version_us, doc)"
+    "  VALUES (NEW.id, NEW.updated_us, json_object('rule_id', NEW.rule_id,"
+    "  'title', NEW.title, 'description', NEW.description, 'severity', NEW.severity,"
+    "  'level', NEW.level, 'status', NEW.status, 'assignee', NEW.assignee,"
+    "  'disposition', NEW.disposition, 'group_key', NEW.group_key,"
+    "  'group_fields', NEW.group_fields, 'first_us', NEW.first_us, 'last_us', NEW.last_us,"
+    "  'created_us', NEW.created_us, 'updated_us', NEW.updated_us,"
+    "  'event_count', NEW.event_count, 'hits', NEW.hits)); END;",
 };
 
 int db_migrations_count(void)
