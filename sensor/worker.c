@@ -236,10 +236,21 @@ void worker_tick(struct worker *w, struct timeval now)
 
 void worker_finish(struct worker *w)
 {
+    if (w->ft == NULL)
+        return; /* released already */
     flow_table_flush(w->ft);
     if (w->eve != NULL)
         eve_out_flush(w->eve);
     worker_publish(w);
+}
+
+void worker_release(struct worker *w)
+{
+    worker_finish(w);
+    flow_table_free(w->ft);
+    w->ft = NULL;
+    dpi_free(w->dpi);
+    w->dpi = NULL;
 }
 
 static void *worker_main(void *arg)

@@ -51,6 +51,11 @@ void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uin
 void worker_tick(struct worker *w, struct timeval now);
 /* End of input: every flow ends with reason "shutdown"; flush; publish. */
 void worker_finish(struct worker *w);
+/* worker_finish, then free the flow table and nDPI module at once (on the
+ * worker's own thread, so several workers release their largest pools in
+ * parallel instead of in worker_free on the main thread). Counters stay
+ * readable; nothing may be fed to the worker afterwards. */
+void worker_release(struct worker *w);
 
 /* Threaded use: the worker consumes its ring until a CAP_RING_END record. */
 struct cap_ring *worker_ring(struct worker *w);

@@ -197,7 +197,7 @@ static void *cap_reader_main(void *arg)
                 break;
         }
     }
-    worker_finish(r->w);
+    worker_release(r->w);
     atomic_store(&r->seen, seen);
     atomic_store(&r->owned, owned);
     atomic_store(&r->last_us, (long long)last.tv_sec * 1000000 + last.tv_usec);
@@ -345,7 +345,10 @@ int cap_loop_run(const struct cap_loop_cfg *c)
                     queue_drops++;
             }
         }
-        if (c->stats_interval > 0 && (++n & 1023) == 0 && cap_loop_mono() >= next_stats) {
+        /* The clock is read every 1024 packets, and on every quiet return
+         * (100 ms) so that an idle live sensor still reports on time. */
+        if (c->stats_interval > 0 && ((++n & 1023) == 0 || r == 0) &&
+            cap_loop_mono() >= next_stats) {
             cap_loop_stats(c, started, queue_drops, live ? ts : last, UINT64_MAX);
             next_stats += c->stats_interval;
         }
