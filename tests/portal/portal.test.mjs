@@ -10,13 +10,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const URL = process.env.CANH_URL;
+const BASE = process.env.CANH_URL;
 const DATA = process.env.CANH_DATA;
 const SHOTS = process.env.CANH_SHOTS;
-const STATIC = path.resolve(path.dirname(new URL_(import.meta.url)), '../../correlator/portal/static');
-function URL_(u) { return new globalThis.URL(u).pathname; }
+const STATIC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../correlator/portal/static');
 
 const creds = {};
 const pw = {};
@@ -34,7 +34,7 @@ function loadCreds() {
 }
 
 async function apiGet(p) {
-  const r = await fetch(`${URL}/api/v1${p}`, { headers: { Authorization: `Bearer ${creds.CANH_ADMIN_TOKEN}` } });
+  const r = await fetch(`${BASE}/api/v1${p}`, { headers: { Authorization: `Bearer ${creds.CANH_ADMIN_TOKEN}` } });
   assert.equal(r.status, 200, `GET ${p}: ${r.status}`);
   return r.json();
 }
@@ -45,7 +45,7 @@ async function postEvents(evs) {
     seq++;
     return JSON.stringify(Object.assign({}, e, { canh: { id: `demo:${seq}`, sensor: 'demo', seq } }));
   }).join('\n');
-  const r = await fetch(`${URL}/api/v1/events`, {
+  const r = await fetch(`${BASE}/api/v1/events`, {
     method: 'POST', body: `${lines}\n`,
     headers: { Authorization: `Bearer ${creds.CANH_SENSOR_TOKEN}`, 'Content-Type': 'application/x-ndjson' },
   });
@@ -85,7 +85,7 @@ async function login(user, opts) {
   page.errors = [];
   page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(`${URL}/`);
+  await page.goto(`${BASE}/`);
   await page.waitForSelector('#login-form');
   await page.fill('#login-user', user);
   await page.fill('#login-pass', pw[user]);
@@ -106,7 +106,7 @@ async function rowIds(page) {
 }
 
 async function openIncident(page, id) {
-  await page.goto(`${URL}/#/incident/${id}`);
+  await page.goto(`${BASE}/#/incident/${id}`);
   await page.waitForSelector('#summary');
 }
 
@@ -118,7 +118,7 @@ async function incidentsBy(pred) {
 let xssAccepted = { main: false, srcip: false };
 
 before(async () => {
-  assert.ok(URL && DATA, 'run through tests/portal/run.sh (CANH_URL, CANH_DATA)');
+  assert.ok(BASE && DATA, 'run through tests/portal/run.sh (CANH_URL, CANH_DATA)');
   loadCreds();
   for (const u of ['admin', 'viewer1', 'analyst1', 'responder1']) assert.ok(pw[u], `no password for ${u} in demo-credentials`);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: launchArgs() });
@@ -150,7 +150,7 @@ after(async () => {
 
 test('security headers on the portal and the API', async () => {
   for (const p of ['/', '/app.js', '/i18n/vi.json']) {
-    const r = await fetch(`${URL}${p}`);
+    const r = await fetch(`${BASE}${p}`);
     assert.equal(r.status, 200, p);
     const csp = r.headers.get('content-security-policy') || '';
     for (const d of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]) assert.ok(csp.includes(d), `${p}: CSP lacks ${d}: ${csp}`);
@@ -162,7 +162,7 @@ test('security headers on the portal and the API', async () => {
 test('login: wrong password refused, analyst sees the incidents of the run', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(`${URL}/`);
+  await page.goto(`${BASE}/`);
   await page.fill('#login-user', 'analyst1');
   await page.fill('#login-pass', 'not-the-password');
   await page.click('#login-btn');
@@ -258,8 +258,9 @@ test('analyst acknowledges and comments, responder resolves; the audit trail sho
   await page.click('#comment-add');
   await page.waitForSelector(`#comments .c-body >> text=${note}`);
   const audit = await page.textContent('#audit');
+  const en = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n/en.json'), 'utf8'));
   assert.match(audit, /analyst1/);
-  assert.match(audit, /acknowledged/);
+  assert.ok(audit.includes(`${en['status.new']} → ${en['status.acknowledged']}`), audit);
   const stored = await apiGet(`/incidents/${brute.id}`);
   assert.equal(stored.status, 'acknowledged');
   assert.ok(stored.comments.some((c) => c.body === note && c.author === 'analyst1'));
@@ -276,6 +277,7 @@ test('analyst acknowledges and comments, responder resolves; the audit trail sho
   assert.equal(after.status, 'resolved');
   assert.equal(after.disposition, 'true_positive');
   assert.ok(after.audit.some((a) => a.actor === 'responder1' && a.action === 'set_status'));
+  assert.ok((await r.page.textContent('#audit')).includes(`${en['status.acknowledged']} → ${en['status.resolved']}`));
   assert.match(await r.page.textContent('#audit'), /responder1/);
   await r.ctx.close();
 });
@@ -304,7 +306,7 @@ test('viewer: no action buttons, and the server refuses forged requests from the
   assert.equal(res.comment, 403);
   assert.equal((await apiGet(`/incidents/${scan.id}`)).status, scan.status, 'nothing changed');
   // in the queue: no bulk actions for a viewer
-  await page.goto(`${URL}/#/queue`);
+  await page.goto(`${BASE}/#/queue`);
   await page.waitForSelector('#rows tr[data-id]');
   await page.click('#rows tr[data-id] input.sel');
   assert.ok(await page.isVisible('#bulk'));
@@ -361,7 +363,7 @@ test('XSS payloads from the wire render as text', async () => {
   if (xssAccepted.srcip) {
     const [si] = await incidentsBy((i) => (i.group_key || '').includes('window.__xss=6'));
     if (si) {
-      await page.goto(`${URL}/#/queue?q=${encodeURIComponent('__xss=6')}`);
+      await page.goto(`${BASE}/#/queue?q=${encodeURIComponent('__xss=6')}`);
       await page.waitForSelector(`#rows tr[data-id="${si.id}"]`);
       assert.ok((await page.textContent('#rows')).includes(XSS.srcip));
       await openIncident(page, si.id);
@@ -446,15 +448,23 @@ test('catalogues: same keys, every data-i18n key exists, no chrome text outside 
   const en = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n/en.json'), 'utf8'));
   assert.deepEqual(Object.keys(vi).sort(), Object.keys(en).sort());
   for (const [k, v] of Object.entries(vi)) assert.ok(v.trim() && en[k].trim(), `empty value for ${k}`);
-  // keys used by the scripts as literals t('x.y') / T('x.y') exist
+  // every string literal of the scripts shaped like a key of a catalogue
+  // section ('queue.reset', 'dash.top_src', ...) is in the catalogues
+  const sections = new Set(Object.keys(vi).map((k) => k.split('.')[0]));
+  let literals = 0;
   for (const f of fs.readdirSync(STATIC).filter((x) => x.endsWith('.js'))) {
     const src = fs.readFileSync(path.join(STATIC, f), 'utf8');
-    for (const m of src.matchAll(/\bT?t?\('([a-z]+\.[a-z0-9_]+)'/g)) assert.ok(m[1] in vi, `${f}: ${m[1]} not in the catalogues`);
+    for (const m of src.matchAll(/'([a-z]+)\.([a-z0-9_]+)'/g)) {
+      if (!sections.has(m[1])) continue;
+      literals++;
+      assert.ok(`${m[1]}.${m[2]}` in vi, `${f}: ${m[1]}.${m[2]} not in the catalogues`);
+    }
   }
+  assert.ok(literals > 100, `${literals} key literals found`);
   const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
   const ctx0 = await browser.newContext();
   const lp = await ctx0.newPage();
-  await lp.goto(`${URL}/`);
+  await lp.goto(`${BASE}/`);
   await lp.waitForSelector('#login-form');
   assert.deepEqual(await untranslated(lp, vi), [], 'login page (vi)');
   await ctx0.close();
@@ -466,7 +476,7 @@ test('catalogues: same keys, every data-i18n key exists, no chrome text outside 
     assert.ok(keys.length > 10);
     for (const k of keys) assert.ok(k in vi && k in en, `data-i18n key ${k}`);
     for (const route of ['#/queue', `#/incident/${scan.id}`, '#/dashboard']) {
-      await page.goto(`${URL}/${route}`);
+      await page.goto(`${BASE}/${route}`);
       await page.waitForSelector(route === '#/queue' ? '#rows tr[data-id]' : route === '#/dashboard' ? '.kpis, .empty-state' : '#summary');
       assert.deepEqual(await untranslated(page, cat), [], `${lang} ${route}`);
       assert.equal(await page.evaluate(() => document.body.textContent.includes('⟦')), false, `${lang} ${route}: missing key`);
@@ -482,7 +492,7 @@ test('dashboard: charts, sensor health; screenshots', async () => {
   const d = await apiGet('/dashboard');
   const { ctx, page } = await login('analyst1');
   await setLang(page, 'vi');
-  await page.goto(`${URL}/#/dashboard`);
+  await page.goto(`${BASE}/#/dashboard`);
   await page.waitForSelector('#c-alerts svg');
   assert.equal(await page.$$eval('#c-alerts svg rect.bar', (r) => r.length), d.alerts_over_time.length);
   const sig = d.top_signatures.length ? d.top_signatures[0].signature : null;
@@ -495,7 +505,7 @@ test('dashboard: charts, sensor health; screenshots', async () => {
   const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
   await openIncident(page, scan.id);
   await page.screenshot({ path: path.join(SHOTS, 'incident.png') });
-  await page.goto(`${URL}/#/queue?status=`);
+  await page.goto(`${BASE}/#/queue?status=`);
   await page.waitForSelector('#rows tr[data-id]');
   await page.screenshot({ path: path.join(SHOTS, 'queue.png') });
   for (const f of ['dashboard.png', 'incident.png', 'queue.png']) assert.ok(fs.statSync(path.join(SHOTS, f)).size < 300 * 1024, `${f} < 300 KB`);

@@ -50,7 +50,8 @@ export function rankBars(items, { width = 360, row = 20, cls = 'c-rank', label =
   items.forEach((it, i) => {
     const y = i * row;
     const text = String(it.label);
-    const short = text.length > 24 ? `${text.slice(0, 23)}…` : text;
+    const fit = Math.floor(labelW / 7) - 1; // 11px monospace is ~6.6px a character
+    const short = text.length > fit ? `${text.slice(0, fit - 1)}…` : text;
     const g = S('g', { class: 'rank-row' });
     g.append(S('title', null, `${text}: ${num(it.n)}`),
       S('text', { x: 0, y: y + row * 0.68, class: 'rank-label', 'data-wire': '' }, short),

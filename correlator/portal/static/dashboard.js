@@ -5,7 +5,7 @@
 // range buttons step back from that window's end. Refreshed every 30 s.
 
 import * as api from './api.js';
-import { el, clear, data, fmtTime, num, zoneLabel } from './format.js';
+import { el, append, clear, data, fmtTime, num, zoneLabel } from './format.js';
 import { timeBars, rankBars } from './charts.js';
 
 const RANGES = [['h6', 6], ['h24', 24], ['d7', 168]];
@@ -99,7 +99,7 @@ function render(d, counts) {
     RANGES.map(([k, h]) => el('button', { type: 'button', class: `tab${h === range ? ' on' : ''}`, dataset: { range: h },
       onclick: () => { range = h; load(); } }, T(`dash.${k}`))));
 
-  root.append(
+  append(root, [
     el('div', { class: 'toolbar' },
       el('h1', { class: 'page-title' }, T('nav.dashboard')),
       data('span', `${fmtTime(d.since, tz, { short: true })} – ${fmtTime(d.until, tz)}`, { class: 'muted mono', id: 'dash-window' }),
@@ -122,7 +122,7 @@ function render(d, counts) {
       card('c-dest', 'dash.top_dest', rank(d.top_dest, 'ip', 'dash.top_dest', 'c-dst')),
       card('c-proto', 'dash.app_protos', rank(d.app_protos, 'name', 'dash.app_protos', 'c-proto')),
       card('c-sensors', 'dash.sensors', sensors.length ? sensorRows(sensors) : el('p', { class: 'muted' }, T('dash.none')), 'wide')),
-    el('p', { class: 'hint muted' }, T('dash.bucket', { n: N(Math.round((d.bucket_seconds || 0) / 60)), zone: zoneLabel(tz) })));
+    el('p', { class: 'hint muted' }, T('dash.bucket', { n: N(Math.round((d.bucket_seconds || 0) / 60)), zone: zoneLabel(tz) }))]);
 }
 
 function kpi(id, key, value, href) {

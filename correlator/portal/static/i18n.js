@@ -26,7 +26,7 @@ export function currentLang() {
   return lang;
 }
 
-// t('queue.showing', {from: 1, to: 50, total: 200})
+// t('queue.range', {from: 1, to: 50, total: 200})
 export function t(key, params) {
   let s = Object.prototype.hasOwnProperty.call(cat, key) ? cat[key] : `⟦${key}⟧`;
   if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));

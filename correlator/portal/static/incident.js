@@ -14,11 +14,14 @@ let root = null;
 let incId = 0;
 let inc = null;
 let seq = 0;
+let showAll = false;
+const TIMELINE_FIRST = 50;
 
 export function mount(view, c, id) {
   ctx = c;
   root = view;
   incId = id;
+  showAll = false;
   load();
 }
 
@@ -158,7 +161,7 @@ function evSummary(ev) {
 function timeline() {
   const evs = inc.events || [];
   const canMove = roleAtLeast(ctx.session.role, 'analyst');
-  const items = evs.map((ev) => {
+  const items = evs.slice(0, showAll ? evs.length : TIMELINE_FIRST).map((ev) => {
     const e = ev.event || {};
     const type = e.event_type || '?';
     // The summary line is the <summary>: one click (or Enter) shows the EVE.
@@ -173,7 +176,10 @@ function timeline() {
   });
   return el('section', { class: 'card', id: 'timeline' },
     el('h2', null, T('incident.timeline'), ' ', el('span', { class: 'muted count' }, T('incident.shown', { n: evs.length, total: num(inc.event_count, ctx.lang) }))),
-    evs.length ? el('ol', { class: 'events' }, items) : el('p', { class: 'muted' }, T('incident.no_events')));
+    evs.length ? el('ol', { class: 'events' }, items) : el('p', { class: 'muted' }, T('incident.no_events')),
+    evs.length > items.length && el('button', { type: 'button', class: 'ghost', id: 'ev-more',
+      onclick: () => { showAll = true; const old = root.querySelector('#timeline'); old.replaceWith(timeline()); } },
+    T('incident.more', { n: num(evs.length - items.length, ctx.lang) })));
 }
 
 function comments() {
@@ -196,6 +202,25 @@ function comments() {
     box);
 }
 
+// A status or disposition value in the user's language, anything else as data.
+function value(field, v) {
+  if (v === null || v === undefined || v === '') return data('span', '—');
+  const key = field === 'status' ? `status.${v}` : field === 'disposition' ? `disp.${v}` : '';
+  return key && has(key) ? el('span', null, T(key)) : data('span', v);
+}
+
+function auditDetail(a) {
+  const d = a.detail;
+  if (!d || typeof d !== 'object') return data('span', d || '', { class: 'a-detail' });
+  let parts;
+  if ('field' in d && ('from' in d || 'to' in d)) parts = [value(d.field, d.from), ' → ', value(d.field, d.to)];
+  else if (a.action === 'merge') parts = [data('span', `#${d.from} → #${d.into}`)];
+  else if (a.action === 'event_move') parts = [data('span', `${d.event_id}: #${d.from} → #${d.to}`)];
+  else if (a.action === 'opened') parts = [data('span', d.group_key || '')];
+  else parts = [data('span', Object.entries(d).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}=${v}`).join(' · '))];
+  return el('span', { class: 'a-detail' }, parts);
+}
+
 function audit() {
   const list = inc.audit || [];
   return el('section', { class: 'card', id: 'audit' }, el('h2', null, T('incident.audit')),
@@ -203,7 +228,7 @@ function audit() {
       data('span', fmtTime(a.at, ctx.tz, { short: true }), { class: 'mono muted' }),
       data('strong', a.actor === 'system' ? T('audit.system') : a.actor),
       has(`audit.${a.action}`) ? el('span', { class: 'a-act' }, T(`audit.${a.action}`)) : data('span', a.action, { class: 'a-act' }),
-      data('span', typeof a.detail === 'object' && a.detail ? JSON.stringify(a.detail) : a.detail || '', { class: 'a-detail' })))));
+      auditDetail(a)))));
 }
 
 function related() {

@@ -239,11 +239,12 @@ function render(res, resetCursor) {
   const list = res.incidents || [];
   const next = new Map();
   const frag = [];
+  const firstLoad = st.known.size === 0;
   for (const inc of list) {
     if (inc.updated > st.lastUpdated) st.lastUpdated = inc.updated;
     let r = rows.get(inc.id);
     if (!r || r.updated !== inc.updated) {
-      const tr = row(inc, !!r || st.known.size === 0 || st.known.has(inc.id));
+      const tr = row(inc, !!r || firstLoad || st.known.has(inc.id));
       if (r) r.tr.replaceWith(tr);
       r = { tr, updated: inc.updated };
     }
