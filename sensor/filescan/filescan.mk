@@ -38,3 +38,14 @@ FUZZERS += file
 FUZZ_file_SRCS := tests/fuzz/fuzz_file.c sensor/filescan/file_track.c sensor/output/eve_fileinfo.c \
                   sensor/output/eve_writer.c sensor/classify/dpi_ndpi.c common/jb.c common/log.c
 FUZZ_file_LIBS := -lyara -lcrypto -lmagic -lndpi -lpthread
+
+# make bench: YARA MB/s on carved corpus files, sensor throughput on an
+# HTTP-heavy capture with files/YARA off and on.
+BENCHES += files
+$(B)/tests/yara_bench: $(patsubst %.c,$(B)/obj/%.o,tests/files/yara_bench.c sensor/filescan/fscan_yara.c common/jb.c common/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lyara -lm
+.PHONY: bench-files
+bench-files: $(B)/canh-sensor $(B)/tests/yara_bench $(B)/tools/pcap_remap
+	@python3 tests/files/bench.py --sensor $(B)/canh-sensor --yara-bench $(B)/tests/yara_bench \
+	  --remap $(B)/tools/pcap_remap --corpus ../shared/corpus --out $(B)/bench-files

@@ -46,10 +46,14 @@ enum fscan_ctr {
     FSC_STORE_ERR, FSC_EV_FILEINFO, FSC_EV_ALERT, FSC_RELOAD, FSC_RELOAD_FAIL, FSC_MAX
 };
 
+/* What a finished file's analysis found, by sha256: libmagic's verdict and
+ * the YARA result (valid for one rule-set generation). */
 struct fscan_cache_ent {
     uint8_t sha256[32];
-    uint64_t gen;              /* 0: empty */
+    uint64_t key;              /* 0: empty; 1: no YARA; else rule-set generation + 1 */
+    bool scanned;
     struct fscan_yara_result res;
+    char magic[128];
 };
 
 struct fscan {
