@@ -184,6 +184,11 @@ void portal_auth_login(struct ing_req *r, void *arg)
                        0);
         goto out;
     }
+    /* Logins are rare: drop idle sessions and aged-out failures here rather
+     * than on a timer. */
+    int64_t t0 = db_now_us();
+    db_portal_expire(p->db, t0 - (int64_t)p->cfg.session_idle_s * 1000000,
+                     t0 - (int64_t)p->cfg.lockout_window_s * 1000000);
     char ukey[DB_AUTH_NAME_MAX + 8], akey[80];
     int valid_name = db_auth_name_valid(user);
     snprintf(ukey, sizeof ukey, "user:%s", valid_name ? user : "?");

@@ -267,6 +267,16 @@ def idle_session_expires(d):
     c.close()
     st, b = s.req("GET", "/api/v1/whoami")
     assert st == 401, (st, b)
+    # Sessions idle past the limit are also purged at the next login.
+    stale = Session(d, "viewer1")
+    c = d.db()
+    c.execute("UPDATE sessions SET last_us = last_us - 28801000000 WHERE hash = ?",
+              (hashlib.sha256(stale.cookie.encode()).digest(),))
+    c.commit()
+    c.close()
+    Session(d, "analyst1")
+    assert d.count("SELECT count(*) FROM sessions WHERE hash = ?",
+                   (hashlib.sha256(stale.cookie.encode()).digest(),)) == 0
 
 
 @test
