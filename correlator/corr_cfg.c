@@ -46,6 +46,11 @@ static struct cfg *corr_cfg_open(const char *path, const char *const *sets, size
         *errors = 1;
         return NULL;
     }
+    if (ship_outbox_cfg_schema(c) != 0) {
+        cfg_free(c);
+        *errors = 1;
+        return NULL;
+    }
     if (path)
         *errors += cfg_load_file(c, path);
     for (size_t i = 0; i < nsets; i++)
@@ -94,6 +99,7 @@ int corr_cfg_load(const char *path, const char *const *sets, size_t nsets, struc
         errors++;
     }
     errors += portal_cfg_read(c, path, &out->portal);
+    errors += ship_outbox_cfg_read(c, path, &out->es);
     if (!out->data_dir[0]) {
         log_error("cfg", "%s: data-dir must not be empty", path ? path : "(defaults)");
         errors++;

@@ -25,6 +25,7 @@
 #include "ingest/ing_http.h"
 #include "log.h"
 #include "portal/portal.h"
+#include "ship/ship_outbox.h"
 #include "store/db.h"
 #include "store/db_auth.h"
 #include "store/db_event.h"
@@ -345,6 +346,7 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     struct main_loop m = { NULL, d, cfg->retention_days };
     struct event *sigint = NULL, *sigterm = NULL, *ret_ev = NULL;
     struct ing_http *http = NULL;
+    struct ship_outbox *ship = NULL;
     struct portal *portal = NULL;
     struct inc_corr *corr = inc_corr_new(d, cfg->rules_dir, &nerr);
     if (!corr)
@@ -358,7 +360,7 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     if (inc_corr_replay(corr) < 0)
         goto out;
     struct ing_events ingest = { d, corr, { cfg->max_decoded, cfg->max_line, cfg->max_events },
-                                 { 0, 0, 0, 0, 0, 0 } };
+                                 { 0, 0, 0, 0, 0, 0 }, NULL, NULL };
     struct api_ctx api = { d, corr, &ingest, cfg->page_max, cfg->incident_events, db_now_us(),
                            { .silent_after_s = cfg->sensor_silent_s }, portal };
     m.base = event_base_new();
@@ -371,6 +373,15 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     http = ing_http_new(m.base, d, &ho);
     if (!http || portal_register(portal, http, &api) != 0 || api_register(http, &api) != 0)
         goto out;
+    /* Events and incident versions to Elasticsearch/OpenSearch, pulled
+     * from the store after each ingest commit. */
+    ship = ship_outbox_new(m.base, d, &cfg->es);
+    if (!ship || ship_outbox_register(ship, http) != 0)
+        goto out;
+    ingest.on_commit = ship_outbox_kick;
+    ingest.on_commit_arg = ship;
+    if (cfg->es.enabled)
+        api_health_add_queue(&api.health, "opensearch", ship_outbox_depth, ship);
     sigint = evsignal_new(m.base, SIGINT, main_on_signal, &m);
     sigterm = evsignal_new(m.base, SIGTERM, main_on_signal, &m);
     ret_ev = event_new(m.base, -1, EV_PERSIST, main_on_retention, &m);
@@ -398,6 +409,7 @@ out:
         event_free(sigterm);
     if (ret_ev)
         event_free(ret_ev);
+    ship_outbox_free(ship);
     ing_http_free(http);
     inc_corr_free(corr);
     portal_free(portal);

@@ -126,6 +126,8 @@ void ing_events_handle(struct ing_req *r, void *arg)
      * and a crash here is covered by inc_corr_replay() at the next start. */
     if (ie->corr && nnew)
         inc_corr_feed(ie->corr, fresh, rows, nnew, r->received_us);
+    if (ie->on_commit && nnew)
+        ie->on_commit(ie->on_commit_arg);
     goto out;
 fail_tx:
     db_rollback(ie->db);

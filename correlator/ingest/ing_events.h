@@ -29,6 +29,10 @@ struct ing_events {
     struct inc_corr *corr;     /* may be NULL: store only */
     struct ing_limits lim;
     struct ing_events_stats st;
+    /* Called after each commit that stored new events, once correlation
+     * has run (the ES outbox pulls then). NULL: none. */
+    void (*on_commit)(void *arg);
+    void *on_commit_arg;
 };
 
 /* The route handler; arg is a struct ing_events. */

@@ -11,3 +11,18 @@ CORR_SRCS += $(SHIP_ES_SRCS)
 UNIT_TESTS += ship_es
 UNIT_ship_es_SRCS := tests/unit/ship_es/test_ship_es.c $(SHIP_ES_SRCS) common/cfg.c common/log.c
 UNIT_ship_es_LIBS := $(SHIP_ES_LIBS) -levent_openssl -lssl -lcrypto -lyaml
+
+# The durable outbox that feeds ship_es from the store, its config section
+# and API routes (wired into the daemon by correlator/main.c).
+CORR_SRCS += correlator/ship/ship_outbox.c correlator/ship/ship_outbox_cfg.c \
+             correlator/ship/ship_outbox_api.c correlator/store/db_outbox.c
+
+# Integration suite: the real correlator shipping to the real OpenSearch node
+# (tests/opensearch; the node is built by mk/opensearch.mk, included after
+# this file, hence the recursive make for it).
+TEST_SUITES += es-correlator
+.PHONY: suite-es-correlator
+suite-es-correlator: $(B)/canh-correlator
+	@$(MAKE) --no-print-directory -s opensearch-node
+	@cd $(TOP) && python3 tests/es/test_es_correlator.py --bin $(B)/canh-correlator \
+	  --node-dir $(TOP)/build/opensearch --sensor $(B)/canh-sensor --work $(TOP)/$(B)/test-es-corr
