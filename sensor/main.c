@@ -22,6 +22,7 @@
 #include "log.h"
 #include "detect/det_reload.h"
 #include "filescan/filescan.h"
+#include "output/eve_proto.h"
 #include "detect/detect.h"
 #include "output/eve_writer.h"
 #include "sensor_cfg.h"
@@ -221,6 +222,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
                         logdir, a->iface != NULL)) == NULL)
         goto out;
     apc.fscan = fs;
+    eve_proto_cfg_read(c, &apc.proto);
     if ((a->nrule_files > 0 || cfg_is_set(c, "rule-files")) &&
         ((rules = det_reload_new(c, a->rule_files, (size_t)a->nrule_files, sc->workers)) == NULL ||
          det_reload_watch(rules) != 0))
@@ -285,6 +287,7 @@ int main(int argc, char **argv)
     stream_cfg_schema(c);
     app_cfg_schema(c);
     fscan_cfg_schema(c);
+    eve_proto_cfg_schema(c);
     pr = main_parse(argc, argv, &a, c, &errors);
     if (pr != 0) {
         rc = pr > 0 ? 0 : 1;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "output/eve_alert.h"
+#include "output/eve_proto.h"
 #include "stream/stream.h"
 #include "worker.h"
 
@@ -34,6 +35,7 @@ struct app_pipe_cfg {
     uint32_t max_flow_states;         /* per worker: app records at once */
     bool detect_log;                  /* alerts on (rules loaded) */
     struct fscan *fscan;              /* file carving and YARA (sensor/filescan), NULL: off */
+    struct eve_proto_opts proto;      /* http/dns/tls events (outputs.eve-log.types.*) */
 };
 
 /* The app/alert keys of sensor.yaml (the stream and libhtp keys belong to

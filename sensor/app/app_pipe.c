@@ -270,6 +270,9 @@ static void app_on_http_tx(void *arg, int dir, const struct det_buf_ref *buf, co
     struct app_flow *af = f != NULL ? f->app : NULL;
 
     ap->st.http_tx += dir == 0;
+    if (dir == 1 && f != NULL && af != NULL && ap->c.proto.http && ap->w != NULL &&
+        worker_eve(ap->w) != NULL)   /* the http event, once the response is complete */
+        eve_proto_log(worker_eve(ap->w), f, app_pkt_for(ap, f, af->http_rev), info, false);
     if (f == NULL || af == NULL || ap->dt == NULL)
         return;
     struct det_input *in = app_input(ap, f, af, app_pkt_for(ap, f, dir ^ af->http_rev), dir,
@@ -323,6 +326,11 @@ static void app_tls_data(struct app_pipe *ap, struct flow *f, struct app_flow *a
     } else {
         memcpy(t->ja3s, h.ja3, sizeof(t->ja3s));
         in->buf[DET_BUF_JA3S_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3s, 32 };
+        if (ap->c.proto.tls && ap->w != NULL && worker_eve(ap->w) != NULL) {
+            struct eve_alert_app ti;   /* the tls event, at the ServerHello */
+            app_tls_info(af, &ti);
+            eve_proto_log(worker_eve(ap->w), f, app_pkt_for(ap, f, 0), &ti, false);
+        }
     }
     ap->st.app_passes++;
     app_run(ap, f, NULL);
@@ -464,6 +472,16 @@ static void app_hook_app(void *arg, struct worker *w, struct flow *f, struct pac
             af->proto_done_now |= (uint8_t)(1u << dir);
         af->proto[0] = af->proto[1] = DET_APP_DNS;
         memcpy(af->dns_name, m.qname, m.qname_len + 1);
+    }
+    if (ap->c.proto.dns && worker_eve(w) != NULL) {
+        struct eve_alert_app di;   /* the dns event: every query and answer */
+        memset(&di, 0, sizeof(di));
+        di.app_proto = "dns";
+        di.dns = true;
+        di.rrname = (struct eve_bytes){ (const uint8_t *)m.qname, m.qname_len };
+        di.rrtype = m.qtype;
+        di.dns_id = m.id;
+        eve_proto_log(worker_eve(w), f, p, &di, m.response);
     }
     if (m.response || ap->dt == NULL)
         return;

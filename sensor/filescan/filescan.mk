@@ -5,7 +5,7 @@ FSCAN_SRCS := sensor/filescan/file_track.c sensor/filescan/fscan_yara.c sensor/f
               sensor/output/eve_fileinfo.c
 FSCAN_LIBS := -lyara -lcrypto -lmagic
 
-SENSOR_SRCS += $(FSCAN_SRCS)
+SENSOR_SRCS += $(FSCAN_SRCS) sensor/output/eve_proto.c
 SENSOR_LIBS += -lmagic
 
 UNIT_TESTS += file_track

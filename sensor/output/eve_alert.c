@@ -114,6 +114,11 @@ static void eve_alert_app_objects(struct jb *j, const struct eve_alert_app *app)
     }
 }
 
+void eve_alert_app_json(struct jb *j, const struct eve_alert_app *app)
+{
+    eve_alert_app_objects(j, app);
+}
+
 int eve_alert_log(struct eve_out *o, const struct flow *f, const struct packet *p,
                   const struct det_alert *a, const struct eve_alert_app *app,
                   const struct eve_alert_opts *opts)

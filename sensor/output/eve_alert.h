@@ -37,6 +37,11 @@ struct eve_alert_app {
     uint32_t tx_id;
 };
 
+/* The http/dns/tls objects of app into an event being built (also used by
+ * the protocol logs, sensor/output/eve_proto.c). */
+struct jb;
+void eve_alert_app_json(struct jb *j, const struct eve_alert_app *app);
+
 /* Which optional parts to write (outputs.eve-log.types.alert.*). */
 struct eve_alert_opts {
     bool payload;                  /* base64 of the matched buffer */

@@ -13,7 +13,8 @@ Part 2 (generated captures, Python stdlib only): an EICAR download, a
 gzip-encoded body, a chunked body, a body split into 3000 segments with one
 out of order, a body cut short by a RST, a YARA file with one broken rule,
 filemd5/filesha256 hash lists, file-store, a stream head scanned outside
-HTTP, and the corpus YARA samples served over HTTP.
+HTTP, the sha256 cache, the corpus YARA samples served over HTTP, and the
+http/dns/tls protocol logs with their switches.
 """
 import argparse
 import collections
@@ -406,6 +407,40 @@ def generated(a):
             ('scanned 1, cache hits 1' in err, 'stderr summary: %s' %
              [l for l in err.splitlines() if 'cache' in l]),
         ])
+
+    # protocol logs: http (generated), dns and tls (corpus), each switchable
+    fr = conversation(41010, 80, *http_get(b'/index.html', b'<html>hello</html>'))
+    for name, extra, want in (('proto-http', [], 1),
+                              ('proto-http-off', ['--set', 'outputs.eve-log.types.http=no'], 0)):
+        d = os.path.join(a.out, 'gen', name)
+        pcap = os.path.join(a.out, 'gen', name + '.pcap')
+        write_pcap(pcap, fr)
+        rc, events, err = run_sensor(a.sensor, pcap, d, own + extra)
+        h = [e for e in events if e['event_type'] == 'http']
+        ok = rc == 0 and len(h) == want
+        if ok and want:
+            x = h[0]
+            ok = (x['http'].get('hostname') == 'files.example' and x['http'].get('url') == '/index.html'
+                  and x['http'].get('http_user_agent') == 'canh-test' and x['http'].get('status') == 200
+                  and x['http'].get('http_method') == 'GET' and x['src_port'] == 41010
+                  and x['dest_port'] == 80 and x.get('flow_id'))
+        check(name, [(ok, 'http events %s' % h)])
+    for name, pcap, typ, key, val in (
+            ('proto-dns', 'sv-dns-detect-query-02.pcap', 'dns', 'rrname', 'google.com'),
+            ('proto-tls', 'ndpi-443-curl.pcap', 'tls', 'sni', 'www.ntop.org')):
+        path = os.path.join(a.corpus, 'pcaps', pcap)
+        if not os.path.exists(path):
+            skip(name, '%s absent' % path)
+            continue
+        got = {}
+        for extra in ([], ['--set', 'outputs.eve-log.types.%s=no' % typ]):
+            rc, events, err = run_sensor(a.sensor, path, os.path.join(a.out, 'gen', name), extra)
+            evs = [e for e in events if e['event_type'] == typ]
+            got[bool(extra)] = evs
+        on = got[False]
+        vals = [(e[typ].get(key) or (e[typ].get('query') or [{}])[0].get(key)) for e in on]
+        check(name, [(val in vals, '%s events %s' % (typ, vals)),
+                     (not got[True], '%d events with the type off' % len(got[True]))])
 
     # the corpus YARA samples served over HTTP, with the corpus rules
     samples = os.path.join(a.corpus, 'yara', 'samples')
