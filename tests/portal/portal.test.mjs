@@ -253,7 +253,7 @@ test('analyst acknowledges and comments, responder resolves; the audit trail sho
   assert.equal(await page.$('#act-resolve'), null, 'an analyst gets no resolve button');
   await page.click('#act-ack');
   await page.waitForSelector('.inc-title .st-acknowledged');
-  const note = `Checked with the data centre team ${Date.now()}`;
+  const note = `Blocked 203.0.113.45 at the edge firewall; the SSH host accepts keys only (ticket ${Date.now() % 100000})`;
   await page.fill('#comment-body', note);
   await page.click('#comment-add');
   await page.waitForSelector(`#comments .c-body >> text=${note}`);
@@ -273,6 +273,8 @@ test('analyst acknowledges and comments, responder resolves; the audit trail sho
   await r.page.selectOption('#act-disp', 'true_positive');
   await r.page.click('#act-resolve');
   await r.page.waitForSelector('.inc-title .st-resolved');
+  assert.equal(await r.page.$('#act-ack'), null, 'a closed incident offers no acknowledge');
+  assert.ok(await r.page.isVisible('#act-reopen'));
   const after = await apiGet(`/incidents/${brute.id}`);
   assert.equal(after.status, 'resolved');
   assert.equal(after.disposition, 'true_positive');
@@ -502,13 +504,119 @@ test('dashboard: charts, sensor health; screenshots', async () => {
   assert.equal(!!(await page.$('#sensor-banner')), silent > 0 || d.sensors.some((s) => Number(s.capture_loss_pct) >= 1));
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
-  const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
-  await openIncident(page, scan.id);
+  // the brute force incident: acknowledged, commented and resolved above
+  const [brute] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '203.0.113.45');
+  await openIncident(page, brute.id);
   await page.screenshot({ path: path.join(SHOTS, 'incident.png') });
   await page.goto(`${BASE}/#/queue?status=`);
   await page.waitForSelector('#rows tr[data-id]');
   await page.screenshot({ path: path.join(SHOTS, 'queue.png') });
   for (const f of ['dashboard.png', 'incident.png', 'queue.png']) assert.ok(fs.statSync(path.join(SHOTS, f)).size < 300 * 1024, `${f} < 300 KB`);
   assert.deepEqual(page.errors, []);
+  await ctx.close();
+});
+
+// Incidents of their own for the workflow tests below (alert rule groups by
+// src_ip + signature id): A and B from one source, C from another.
+async function workflowIncidents() {
+  const evs = [alertEvent('198.18.1.1', 9199101, 'CANH test: workflow A'),
+    alertEvent('198.18.1.1', 9199102, 'CANH test: workflow B'),
+    alertEvent('198.18.1.2', 9199103, 'CANH test: workflow C')];
+  assert.equal((await postEvents(evs)).status, 200);
+  const find = async (sid) => {
+    for (let i = 0; i < 50; i++) {
+      const [x] = await incidentsBy((c) => (c.group_fields || {})['alert.signature_id'] === sid);
+      if (x) return x;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    assert.fail(`no incident for sid ${sid}`);
+  };
+  return { A: await find(9199101), B: await find(9199102), C: await find(9199103) };
+}
+
+let wf = null;
+
+test('bulk: acknowledge two incidents and assign one from the queue', async () => {
+  wf = await workflowIncidents();
+  const { ctx, page } = await login('analyst1');
+  await page.goto(`${BASE}/#/queue?status=new&q=${encodeURIComponent('198.18.1.1')}`);
+  await page.waitForSelector(`#rows tr[data-id="${wf.A.id}"]`);
+  await page.waitForSelector(`#rows tr[data-id="${wf.B.id}"]`);
+  await page.check(`#rows tr[data-id="${wf.A.id}"] input.sel`);
+  await page.check(`#rows tr[data-id="${wf.B.id}"] input.sel`);
+  await page.click('#bulk-ack');
+  for (let i = 0; i < 50 && (await apiGet(`/incidents/${wf.B.id}`)).status !== 'acknowledged'; i++) await page.waitForTimeout(100);
+  assert.equal((await apiGet(`/incidents/${wf.A.id}`)).status, 'acknowledged');
+  assert.equal((await apiGet(`/incidents/${wf.B.id}`)).status, 'acknowledged');
+  await page.goto(`${BASE}/#/queue?status=acknowledged&q=${encodeURIComponent('198.18.1.1')}`);
+  await page.waitForSelector(`#rows tr[data-id="${wf.A.id}"]`);
+  await page.check(`#rows tr[data-id="${wf.A.id}"] input.sel`);
+  await page.fill('#bulk-assignee', 'analyst1');
+  await page.click('#bulk-assign');
+  await page.waitForSelector(`#rows tr[data-id="${wf.A.id}"] >> text=analyst1`);
+  assert.equal((await apiGet(`/incidents/${wf.A.id}`)).assignee, 'analyst1');
+  await ctx.close();
+});
+
+test('move an alert to another incident, merge one incident into another', async () => {
+  const { ctx, page } = await login('responder1');
+  await setLang(page, 'en');
+  await openIncident(page, wf.A.id);
+  const evId = await page.$eval('#timeline li.ev', (li) => li.dataset.ev);
+  await page.click('#timeline .ev-move');
+  await page.fill('#move-dlg input[name=target]', String(wf.B.id));
+  await page.click('#move-dlg button.primary');
+  await page.waitForFunction(() => !document.querySelector('#move-dlg'));
+  let b = null;
+  for (let i = 0; i < 50; i++) {
+    b = await apiGet(`/incidents/${wf.B.id}`);
+    if (b.events.some((e) => e.id === evId)) break;
+    await page.waitForTimeout(100);
+  }
+  assert.ok(b.events.some((e) => e.id === evId), `event ${evId} now in #${wf.B.id}`);
+  assert.ok(b.audit.some((a) => a.action === 'event_move' && a.actor === 'responder1'));
+
+  await openIncident(page, wf.C.id);
+  await page.click('#act-merge');
+  await page.fill('#merge-dlg input[name=target]', String(wf.B.id));
+  await page.click('#merge-dlg button.primary');
+  await page.waitForSelector('.inc-title .st-resolved');
+  const c = await apiGet(`/incidents/${wf.C.id}`);
+  assert.equal(c.status, 'resolved');
+  assert.equal(c.disposition, 'duplicate');
+  assert.ok(c.audit.some((a) => a.action === 'merge'));
+  assert.ok((await apiGet(`/incidents/${wf.B.id}`)).audit.some((a) => a.action === 'merge'));
+  assert.match(await page.textContent('#audit'), new RegExp(`#${wf.C.id} → #${wf.B.id}`));
+  await ctx.close();
+});
+
+test('suppress from an incident: later hits of that address open nothing', async () => {
+  const { ctx, page } = await login('analyst1');
+  await openIncident(page, wf.B.id);
+  // search links from portal.search-url, one per address
+  const hrefs = await page.$$eval('#es-links a', (as) => as.map((a) => a.href));
+  assert.ok(hrefs.some((h) => h === 'https://search.example.gov.vn/app/discover?q=198.18.1.1'), hrefs.join(' '));
+  await page.click('#act-suppress');
+  await page.check('#suppress-dlg input[name=what][value=address]');
+  await page.selectOption('#suppress-dlg select[name=address]', '198.18.1.1');
+  await page.fill('#suppress-dlg textarea[name=reason]', 'Authorised vulnerability scanner of the data centre');
+  await page.click('#suppress-dlg button.primary');
+  await page.waitForFunction(() => !document.querySelector('#suppress-dlg'));
+  let sup = null;
+  for (let i = 0; i < 50 && !sup; i++) {
+    const r = await apiGet('/suppressions');
+    sup = (Array.isArray(r) ? r : r.suppressions || []).find((s) => s.address === '198.18.1.1');
+    if (!sup) await page.waitForTimeout(100);
+  }
+  assert.ok(sup, 'suppression stored');
+  assert.equal(sup.created_by, 'analyst1');
+  assert.ok(!sup.rule_id, 'address only');
+  assert.ok(new Date(sup.expires) > Date.now() + 23 * 3600e3);
+  assert.equal((await postEvents([alertEvent('198.18.1.1', 9199104, 'CANH test: suppressed')])).status, 200);
+  await page.waitForTimeout(1000);
+  assert.equal((await incidentsBy((c) => (c.group_fields || {})['alert.signature_id'] === 9199104)).length, 0);
+  const r2 = await apiGet('/suppressions');
+  const after = (Array.isArray(r2) ? r2 : r2.suppressions || []).find((s) => s.id === sup.id);
+  assert.ok(after.hits >= 1, `hits ${after.hits}`);
   await ctx.close();
 });

@@ -29,7 +29,7 @@ fail() { echo "portal: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing (make deps)"
 "$B/canh-correlator" --set data-dir="$DATA" --demo-bootstrap >/dev/null || fail "demo bootstrap failed"
 "$B/canh-correlator" --set data-dir="$DATA" --set listen.port=0 --set rules-dir=rules \
-  --set portal.static-dir=correlator/portal/static \
+  --set portal.static-dir=correlator/portal/static --set "portal.search-url=https://search.example.gov.vn/app/discover?q={ip}" \
   --port-file "$DATA/port" >"$WORK/correlator.out" 2>"$WORK/correlator.log" &
 CPID=$!
 for _ in $(seq 100); do [ -s "$DATA/port" ] && break; sleep 0.1; done

@@ -95,6 +95,16 @@ export function num(n, lang) {
   return new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB').format(n || 0);
 }
 
+// 4032 -> "3.9 KiB" (decimal comma in Vietnamese).
+export function bytes(n, lang) {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n || 0;
+  while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+  const f = new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: i ? 1 : 0 });
+  return `${f.format(v)} ${u[i]}`;
+}
+
 export const SEVERITIES = [1, 2, 3, 4];
 export const STATUSES = ['new', 'acknowledged', 'investigating', 'resolved', 'false_positive'];
 export const DISPOSITIONS = ['true_positive', 'benign', 'false_positive', 'duplicate', 'undetermined'];

@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import { has } from './i18n.js';
-import { el, clear, data, fmtTime, num, sevBadge, statusBadge, title, roleAtLeast,
+import { el, clear, data, fmtTime, num, bytes, sevBadge, statusBadge, title, roleAtLeast,
   statusAllowed, DISPOSITIONS } from './format.js';
 
 let ctx = null;
@@ -68,9 +68,10 @@ function actions() {
   }
   const btn = (id, key, fn, cls) => el('button', { type: 'button', id, class: cls || '', onclick: fn }, T(key));
   const s = inc.status;
-  if (s !== 'acknowledged' && statusAllowed(role, 'acknowledged')) bar.append(btn('act-ack', 'action.acknowledge', () => setStatus('acknowledged'), 'primary'));
-  if (s !== 'investigating' && statusAllowed(role, 'investigating')) bar.append(btn('act-inv', 'action.investigate', () => setStatus('investigating')));
-  if ((s === 'resolved' || s === 'false_positive') && statusAllowed(role, 'new')) bar.append(btn('act-reopen', 'action.reopen', () => setStatus('new')));
+  const closed = s === 'resolved' || s === 'false_positive';
+  if (!closed && s !== 'acknowledged' && statusAllowed(role, 'acknowledged')) bar.append(btn('act-ack', 'action.acknowledge', () => setStatus('acknowledged'), 'primary'));
+  if (!closed && s !== 'investigating' && statusAllowed(role, 'investigating')) bar.append(btn('act-inv', 'action.investigate', () => setStatus('investigating')));
+  if (closed && statusAllowed(role, 'new')) bar.append(btn('act-reopen', 'action.reopen', () => setStatus('new')));
   if (roleAtLeast(role, 'responder')) {
     const disp = el('select', { id: 'act-disp', 'aria-label': T('field.disposition') },
       el('option', { value: '' }, T('incident.disp_choose')),
@@ -124,7 +125,7 @@ function fieldsTable(obj, id) {
 
 function why() {
   const w = inc.why || {};
-  const rt = w.rule_title || inc.title || '';
+  const rt = (ctx.lang === 'vi' ? w.rule_title_vi || w.rule_title : w.rule_title || w.rule_title_vi) || title(inc, ctx.lang);
   return el('section', { class: 'card', id: 'why' }, el('h2', null, T('incident.why')),
     el('p', { class: 'desc' }, data('span', inc.description || '')),
     kv([
@@ -144,7 +145,7 @@ function evSummary(ev) {
   const lines = [];
   if (t === 'alert' && e.alert) lines.push(data('span', e.alert.signature || `sid ${e.alert.signature_id}`, { class: 'ev-main' }));
   else if (t === 'fileinfo' && e.fileinfo) lines.push(data('span', e.fileinfo.filename || e.fileinfo.sha256 || '', { class: 'ev-main' }));
-  else if (t === 'flow' && e.flow) lines.push(data('span', `${e.proto || ''} ${(e.ndpi && e.ndpi.protocol) || e.app_proto || ''} · ${num((e.flow.bytes_toserver || 0) + (e.flow.bytes_toclient || 0), ctx.lang)} B`, { class: 'ev-main' }));
+  else if (t === 'flow' && e.flow) lines.push(data('span', `${e.proto || ''} ${(e.ndpi && e.ndpi.protocol) || e.app_proto || ''} · ${bytes((e.flow.bytes_toserver || 0) + (e.flow.bytes_toclient || 0), ctx.lang)}`, { class: 'ev-main' }));
   else if (t === 'dns' && e.dns) lines.push(data('span', e.dns.rrname || (e.dns.queries && e.dns.queries[0] && e.dns.queries[0].rrname) || '', { class: 'ev-main' }));
   else if (t === 'tls' && e.tls) lines.push(data('span', e.tls.sni || '', { class: 'ev-main' }));
   lines.push(data('span', flowtxt, { class: 'ev-flow mono' }));
@@ -217,6 +218,7 @@ function auditDetail(a) {
   else if (a.action === 'merge') parts = [data('span', `#${d.from} → #${d.into}`)];
   else if (a.action === 'event_move') parts = [data('span', `${d.event_id}: #${d.from} → #${d.to}`)];
   else if (a.action === 'opened') parts = [data('span', d.group_key || '')];
+  else if (a.action === 'comment') parts = [];
   else parts = [data('span', Object.entries(d).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}=${v}`).join(' · '))];
   return el('span', { class: 'a-detail' }, parts);
 }
@@ -239,20 +241,30 @@ function related() {
       statusBadge(r.status, T)))) : el('p', { class: 'muted' }, T('incident.no_related')));
 }
 
+// es_links: {"src": url, "dest": url, "by_ip": {ip: url}}: one link per
+// address (by_ip), else the src/dest pair. URLs that are not http(s) are
+// dropped by el().
+function esLinks(links) {
+  const byIp = links.by_ip && typeof links.by_ip === 'object' ? Object.entries(links.by_ip)
+    : Object.entries(links).filter(([, u]) => typeof u === 'string');
+  if (!byIp.length) return null;
+  return el('section', { class: 'card', id: 'es-links' }, el('h2', null, T('incident.search')),
+    el('ul', { class: 'links' }, byIp.map(([k, u]) => el('li', null,
+      data('a', `${k} ↗`, { href: u, target: '_blank', rel: 'noopener noreferrer', class: 'mono' })))));
+}
+
 function side() {
   const rep = inc.reporting;
   const links = inc.es_links || {};
   return [
     summary(),
+    audit(),
     rep && el('section', { class: 'card', id: 'reporting' }, el('h2', null, T('incident.reporting')),
       el('p', null, el('span', { class: `rep rep-${rep.state}` }, has(`rep.${rep.state}`) ? T(`rep.${rep.state}`) : rep.state),
         rep.version !== undefined && rep.version !== null ? data('span', ` v${rep.version}`, { class: 'muted' }) : null),
       rep.reason ? data('p', rep.reason, { class: 'muted' }) : null),
-    Object.keys(links).length ? el('section', { class: 'card', id: 'es-links' }, el('h2', null, T('incident.search')),
-      el('ul', { class: 'links' }, Object.entries(links).map(([k, u]) => el('li', null,
-        data('a', k, { href: u, target: '_blank', rel: 'noopener noreferrer' }))))) : null,
+    esLinks(links),
     related(),
-    audit(),
   ];
 }
 
@@ -268,7 +280,7 @@ function render() {
         statusBadge(inc.status, T)),
       actions()),
     el('div', { class: 'inc-grid' },
-      el('div', { class: 'inc-main' }, why(), timeline(), comments()),
+      el('div', { class: 'inc-main' }, why(), comments(), timeline()),
       el('aside', { class: 'inc-side' }, side())));
 }
 
@@ -331,7 +343,8 @@ function moveDialog(eventId) {
 export function onKey(e) {
   if (!root || !inc) return;
   const role = ctx.session.role;
-  if (e.key === 'a' && inc.status !== 'acknowledged' && statusAllowed(role, 'acknowledged')) setStatus('acknowledged');
+  const closed = inc.status === 'resolved' || inc.status === 'false_positive';
+  if (e.key === 'a' && !closed && inc.status !== 'acknowledged' && statusAllowed(role, 'acknowledged')) setStatus('acknowledged');
   else if (e.key === 'Escape' || e.key === 'u') ctx.navigate('#/queue');
   else if (e.key === 'c' && roleAtLeast(role, 'analyst')) { e.preventDefault(); const b = root.querySelector('#comment-body'); if (b) b.focus(); }
 }
