@@ -59,6 +59,9 @@ for f in classification.config reference.config threshold.config; do
     install_conf 0644 "signatures/$f" "$ETC/$f"
 done
 install_conf 0644 signatures/local.rules "$ETC/rules/local.rules"
+# Canh's own YARA rules (yara.rule-path); site rules go in yara-rules files.
+install -d "$D$ETC/yara"
+for f in signatures/yara/*.yar; do install_conf 0644 "$f" "$ETC/yara/$(basename "$f")"; done
 [ -e "$D$ETC/rules/suricata.rules" ] || install -m 0644 /dev/null "$D$ETC/rules/suricata.rules"
 
 # Sigma rules shipped with Canh: replaced on upgrade (site rules go in

@@ -60,7 +60,7 @@ struct fscan_yara *fscan_pool_compile(struct fscan *fs, struct fscan_yara_load_s
     struct fscan_yara *y = fscan_yara_load((const char *const *)fs->yara_paths,
                                            fs->nyara_paths, st);
     if (y != NULL)
-        log_notice("yara", "%zu rules from %zu files (%zu rules and %zu files skipped for errors)",
+        log_notice("yara", "%zu rules from %zu files (did not compile, skipped: %zu rules, %zu files)",
                    st->rules, st->files, st->rules_failed, st->files_failed);
     return y;
 }
