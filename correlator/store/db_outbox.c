@@ -133,7 +133,7 @@ static char *db_outbox_doc(struct db *d, int64_t incident_id, int64_t version_us
     db_outbox_time(o, "first_us", "first_seen");
     db_outbox_time(o, "last_us", "last_seen");
     db_outbox_time(o, "created_us", "created");
-    json_object_set(o, "updated_us", json_integer(version_us));
+    json_object_set_new(o, "updated_us", json_integer(version_us));
     db_outbox_time(o, "updated_us", "updated");
     json_object_set(o, "timestamp", json_object_get(o, "updated"));
     json_object_set_new(o, "src", db_outbox_strings(d,
