@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,6 +44,7 @@ struct cap {
     uint32_t snap;             /* the file's snapshot length, as libpcap adjusts it */
     bool swapped, nsec;
     volatile sig_atomic_t brk; /* cap_break */
+    int fd;                    /* live: pcap's selectable fd (non-blocking) */
     bool has_filter;
     struct bpf_program prog;
     struct pcap_pkthdr hdr;    /* of the last packet, for the filter */
@@ -175,6 +177,14 @@ struct cap *cap_open_live(const char *iface, const struct cap_live_cfg *cfg, con
         log_warning("capture", "%s: %s", iface, pcap_statustostr(rc));
     if (cap_set_filter(c, iface, bpf) != 0)
         goto fail;
+    /* With TPACKET_V3 the 100 ms timeout only retires a block that holds
+     * packets: on an idle link pcap_next_ex would block for ever (no stats,
+     * no stop on SIGTERM). Non-blocking reads plus our own bounded poll in
+     * cap_next keep the loop turning. */
+    if (pcap_setnonblock(c->p, 1, err) != 0 || (c->fd = pcap_get_selectable_fd(c->p)) < 0) {
+        log_error("capture", "%s: cannot make the capture non-blocking: %s", iface, err);
+        goto fail;
+    }
     return c;
 fail:
     cap_close(c);
@@ -259,6 +269,11 @@ int cap_next(struct cap *c, struct timeval *ts, uint32_t *caplen, uint32_t *len,
     if (c->map != NULL)
         return cap_next_mapped(c, ts, caplen, len, data);
     rc = pcap_next_ex(c->p, &h, &d);
+    if (rc == 0 && c->live) {
+        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+        if (poll(&pfd, 1, 100) > 0)
+            rc = pcap_next_ex(c->p, &h, &d);
+    }
     if (rc == 1) {
         *ts = h->ts;
         *caplen = h->caplen;
