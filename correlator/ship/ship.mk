@@ -26,3 +26,12 @@ suite-es-correlator: $(B)/canh-correlator
 	@$(MAKE) --no-print-directory -s opensearch-node
 	@cd $(TOP) && python3 tests/es/test_es_correlator.py --bin $(B)/canh-correlator \
 	  --node-dir $(TOP)/build/opensearch --sensor $(B)/canh-sensor --work $(TOP)/$(B)/test-es-corr
+
+# Bench: documents/s the correlator's outbox ships to the test node (a stored
+# backlog drained after a restart with shipping on) vs plain curl _bulk.
+BENCHES += es-correlator
+.PHONY: bench-es-correlator
+bench-es-correlator: $(B)/canh-correlator
+	@$(MAKE) --no-print-directory -s opensearch-node
+	@cd $(TOP) && python3 tests/es/bench_es_correlator.py --bin $(B)/canh-correlator \
+	  --node-dir $(TOP)/build/opensearch --work $(TOP)/$(B)/bench-es-corr
