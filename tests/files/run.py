@@ -169,6 +169,18 @@ def corpus_objects(a):
     report(yara_ok == matched, 'corpus-http-objects-yara', '%d/%d same YARA matches' %
            (yara_ok, matched))
 
+    # the same files, whatever the number of workers and scan threads
+    pcap = os.path.join(a.corpus, 'pcaps', 'esnet-nmap-80-all.pcap')
+    seen = []
+    for extra in ([], ['--workers', '2', '--set', 'yara.threads=3', '--set', 'yara.queue-size=2']):
+        rc, events, err = run_sensor(a.sensor, pcap, os.path.join(a.out, 'corpus', 'threads'),
+                                     ['--yara', index] + extra)
+        seen.append(sorted((e['flow_id'], e['fileinfo'].get('sha256', ''), e['fileinfo']['size'],
+                            e['fileinfo']['state'], tuple(yara_names(e['fileinfo'])))
+                           for e in events if e['event_type'] == 'fileinfo'))
+    report(len(seen[0]) > 30 and seen[0] == seen[1], 'workers-and-threads-same-files',
+           '%d vs %d fileinfo events' % (len(seen[0]), len(seen[1])))
+
 
 # ---- part 2: generated captures ----
 
