@@ -35,3 +35,8 @@ bench-es-correlator: $(B)/canh-correlator
 	@$(MAKE) --no-print-directory -s opensearch-node
 	@cd $(TOP) && python3 tests/es/bench_es_correlator.py --bin $(B)/canh-correlator \
 	  --node-dir $(TOP)/build/opensearch --work $(TOP)/$(B)/bench-es-corr
+
+# Unit tests of the outbox's store side (triggers, seeding, cursor, rejections).
+UNIT_TESTS += db_outbox
+UNIT_db_outbox_SRCS := tests/unit/ship/test_db_outbox.c correlator/store/db_outbox.c $(STORE_SRCS)
+UNIT_db_outbox_LIBS := -lsqlite3 -ljansson
