@@ -67,6 +67,25 @@ static int add_rule(struct load_ctx *lc, struct det_rule *r)
     return 0;
 }
 
+/* A rule whose options use filemd5/filesha1/filesha256 (a keyword at the
+ * start of an option). Such rules belong to sensor/filescan. */
+static bool det_load_is_file_hash_rule(const char *s)
+{
+    static const char *const kw[] = { "filemd5", "filesha1", "filesha256" };
+
+    for (size_t k = 0; k < 3; k++) {
+        size_t kl = strlen(kw[k]);
+        for (const char *p = strstr(s, kw[k]); p != NULL; p = strstr(p + kl, kw[k])) {
+            const char *q = p + kl;
+            while (*q == ' ')
+                q++;
+            if (*q == ':' && p > s && (p[-1] == ';' || p[-1] == ' ' || p[-1] == '(' || p[-1] == '\t'))
+                return true;
+        }
+    }
+    return false;
+}
+
 static int load_file(struct load_ctx *lc, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -102,6 +121,12 @@ static int load_file(struct load_ctx *lc, const char *path)
         char *s = acc;
         while (*s == ' ' || *s == '\t')
             s++;
+        /* filemd5/filesha1/filesha256 rules are evaluated on finished files by
+         * sensor/filescan (fscan_hashlist.c), which reads the same files */
+        if (*s != '\0' && *s != '#' && det_load_is_file_hash_rule(s)) {
+            acclen = 0;
+            continue;
+        }
         if (*s != '\0' && *s != '#') {
             lc->st->rules_total++;
             struct det_rule *r = NULL;
