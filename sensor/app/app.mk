@@ -25,3 +25,14 @@ TEST_SUITES += pcap-detect
 .PHONY: suite-pcap-detect
 suite-pcap-detect: $(B)/canh-sensor
 	@python3 tests/pcap-detect/run.py --sensor $(B)/canh-sensor --out $(B)/pcap-detect-out
+
+# bench-detect: full ET Open on the bench capture vs bare read and a naive scan.
+NAIVE_SRCS := tests/bench/bench_detect_naive.c $(DETECT_SRCS) $(DECODE_SRCS) common/cfg.c common/log.c
+$(B)/tests/bench_detect_naive: $(patsubst %.c,$(B)/obj/%.o,$(NAIVE_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DETECT_LIBS) -lpcap -lm
+BENCHES += detect
+.PHONY: bench-detect
+bench-detect: $(B)/canh-sensor $(B)/tests/bench_detect_naive $(B)/tools/pcap_remap $(B)/tools/bare_read
+	@python3 tests/bench/bench_detect.py --corpus ../shared/corpus --out $(B)/bench --sensor $(B)/canh-sensor \
+	  --bare $(B)/tools/bare_read --remap $(B)/tools/pcap_remap --naive $(B)/tests/bench_detect_naive
