@@ -90,13 +90,13 @@ static struct fscan_hashlist *fscan_load_hashlists(const struct cfg *c,
                                                    const char *const *rule_files, size_t n,
                                                    struct fscan_hashlist_stats *st)
 {
-    const char *dir = cfg_get_str(c, "default-rule-path");
+    const char *dir = NULL;   /* -S FILE names a file as given */
     const char *const *items = rule_files;
 
-    if (rule_files == NULL)
+    if (rule_files == NULL) {
+        dir = cfg_get_str(c, "default-rule-path");
         n = cfg_get_list(c, "rule-files", &items);
-    else
-        dir = NULL;  /* -S FILE names a file as given */
+    }
     return fscan_hashlist_load(items, n, dir, st);
 }
 
@@ -182,7 +182,7 @@ void fscan_free(struct fscan *fs)
 void fscan_reload(struct fscan *fs)
 {
     if (fs != NULL && fs->cfg.yara_enabled)
-        fs->reload_req = 1;
+        atomic_store(&fs->reload_req, 1);
 }
 
 int fscan_check(const struct cfg *c, const char *const *extra_yara, size_t nextra,

@@ -49,3 +49,11 @@ $(B)/tests/yara_bench: $(patsubst %.c,$(B)/obj/%.o,tests/files/yara_bench.c sens
 bench-files: $(B)/canh-sensor $(B)/tests/yara_bench $(B)/tools/pcap_remap
 	@python3 tests/files/bench.py --sensor $(B)/canh-sensor --yara-bench $(B)/tests/yara_bench \
 	  --remap $(B)/tools/pcap_remap --corpus ../shared/corpus --out $(B)/bench-files
+
+UNIT_TESTS += fscan_pool
+UNIT_fscan_pool_SRCS := tests/unit/filescan/test_fscan_pool.c sensor/filescan/fscan_pool.c \
+                        sensor/filescan/fscan_yara.c sensor/filescan/file_track.c \
+                        sensor/filescan/file_store.c sensor/filescan/fscan_hashlist.c \
+                        sensor/output/eve_fileinfo.c sensor/output/eve_writer.c \
+                        sensor/classify/dpi_ndpi.c common/jb.c common/log.c common/cfg.c
+UNIT_fscan_pool_LIBS := -lyara -lcrypto -lmagic -lndpi -lyaml -lpthread

@@ -69,7 +69,7 @@ struct fscan {
     size_t nyara_paths;
     struct fscan_yara *rules;  /* under lock */
     uint64_t gen;              /* bumps on every swap; cache entries carry it */
-    volatile sig_atomic_t reload_req;
+    _Atomic int reload_req;    /* fscan_reload(); lock-free, so async-signal-safe */
 
     /* bounded queue */
     pthread_mutex_t lock;

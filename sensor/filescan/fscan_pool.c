@@ -19,12 +19,12 @@
 
 /* SIGHUP: a flag the first scan thread polls; the handler chains to the one
  * installed before (det_reload's), so both reload. */
-static volatile sig_atomic_t fscan_hup;
+static _Atomic int fscan_hup;   /* lock-free atomic: safe in a handler, across threads */
 static struct sigaction fscan_old_hup;
 
 static void fscan_on_hup(int sig)
 {
-    fscan_hup = 1;
+    atomic_store(&fscan_hup, 1);
     if (fscan_old_hup.sa_handler != SIG_DFL && fscan_old_hup.sa_handler != SIG_IGN &&
         fscan_old_hup.sa_handler != NULL)
         fscan_old_hup.sa_handler(sig);
@@ -265,9 +265,7 @@ static void *fscan_thread_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&fs->lock);
         while (fs->qlen == 0 && !fs->stop) {
-            if (t->id == 0 && (fs->reload_req || fscan_hup)) {
-                fs->reload_req = 0;
-                fscan_hup = 0;
+            if (t->id == 0 && (atomic_exchange(&fs->reload_req, 0) | atomic_exchange(&fscan_hup, 0))) {
                 pthread_mutex_unlock(&fs->lock);
                 fscan_reload_now(fs);
                 pthread_mutex_lock(&fs->lock);
