@@ -49,7 +49,8 @@ install -m 0755 "$B/canh-sensor" "$B/canh-correlator" "$D$BINDIR/"
 subst deploy/sensor.yaml "$tmp/sensor.yaml"
 subst deploy/correlator.yaml "$tmp/correlator.yaml"
 sed -i -e "s#^data-dir: .*#data-dir: /var/lib/canh-correlator#" \
-       -e "s#^rules-dir: .*#rules-dir: $ETC/sigma#" "$tmp/correlator.yaml"
+       -e "s#^rules-dir: .*#rules-dir: $ETC/sigma#" \
+       -e "s#^\(  templates-dir:\) deploy/elasticsearch#\1 $DATADIR/elasticsearch#" "$tmp/correlator.yaml"
 install_conf 0640 "$tmp/sensor.yaml" "$ETC/sensor.yaml"
 install_conf 0640 "$tmp/correlator.yaml" "$ETC/correlator.yaml"
 

@@ -266,6 +266,8 @@ def main():
                  c["rules-dir"]]
         paths += [os.path.join(s["default-rule-path"], f) for f in norm(s["rule-files"]).split(",")]
         assert c["data-dir"] == "/var/lib/canh-correlator", c["data-dir"]
+        if "elasticsearch.templates-dir" in c:
+            paths.append(c["elasticsearch.templates-dir"])
         for u in ("canh-sensor@.service", "canh-correlator.service"):
             with open(os.path.join(dest, "usr/lib/systemd/system", u)) as f:
                 body = "\n".join(l for l in f.read().splitlines() if not l.startswith("#"))
