@@ -168,11 +168,26 @@ int det_inspect(struct det_thread *t, const struct det_input *input, struct det_
         t->cur = &e->mpm[mi];
         hs_scan(t->cur->db, (const char *)br->ptr, br->len, 0, t->scratch, on_match, t);
     }
-    for (uint32_t i = 0; i < e->nalways[g]; i++)
-        add_cand(t, e->always[g][i]);
+    /* the prefilter's candidates are few: sort them, then merge with the
+     * rules without a fast pattern (already in evaluation order) */
+    uint32_t nm = t->ncand;
+    if (nm > 1)
+        qsort(t->cand, nm, sizeof(uint32_t), u32_cmp);
+    uint32_t na = e->nalways[g];
+    if (na > 0) {
+        /* disjoint (a rule is in one or the other) and both ascending: merge
+         * from the back in place; cand has room for every rule */
+        const uint32_t *al = e->always[g];
+        uint32_t i = nm, j = na, k = nm + na;
+        while (j > 0) {
+            if (i > 0 && t->cand[i - 1] > al[j - 1])
+                t->cand[--k] = t->cand[--i];
+            else
+                t->cand[--k] = al[--j];
+        }
+        t->ncand = nm + na;
+    }
     t->st.candidates += t->ncand;
-    if (t->ncand > 1)
-        qsort(t->cand, t->ncand, sizeof(uint32_t), u32_cmp);
     for (uint32_t i = 0; i < t->ncand; i++) {
         const struct det_rule *r = e->rules[t->cand[i]];
         bool swapped;

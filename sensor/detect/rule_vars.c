@@ -393,6 +393,41 @@ static int vars_finish(struct vars_acc *acc, struct det_arena *a, void **inc, vo
     return rc;
 }
 
+/* (version, address) order; IPv4 addresses are zero past byte 4. */
+static int vars_key_cmp(uint8_t va, const uint8_t *a, uint8_t vb, const uint8_t *b)
+{
+    if (va != vb)
+        return va < vb ? -1 : 1;
+    return memcmp(a, b, 16);
+}
+
+static int vars_ipr_cmp(const void *x, const void *y)
+{
+    const struct det_ipr *a = x, *b = y;
+    return vars_key_cmp(a->ver, a->lo, b->ver, b->lo);
+}
+
+/* Sort ranges and merge overlapping ones, so that a lookup is one binary
+ * search (IP-list rules such as ET's botcc/dshield carry hundreds of
+ * ranges and have no content to prefilter on). Returns the new count. */
+static uint32_t vars_merge(struct det_ipr *r, uint32_t n)
+{
+    uint32_t k = 0;
+    if (n < 2)
+        return n;
+    qsort(r, n, sizeof(*r), vars_ipr_cmp);
+    for (uint32_t i = 1; i < n; i++) {
+        struct det_ipr *c = &r[k];
+        if (r[i].ver == c->ver && memcmp(r[i].lo, c->hi, 16) <= 0) {
+            if (memcmp(r[i].hi, c->hi, 16) > 0)
+                memcpy(c->hi, r[i].hi, 16);
+        } else {
+            r[++k] = r[i];
+        }
+    }
+    return k + 1;
+}
+
 int rule_vars_parse_addrs(const struct rule_vars *v, struct det_arena *a, const char *text,
                           struct det_addrs *out, char *err, size_t errlen)
 {
@@ -407,6 +442,10 @@ int rule_vars_parse_addrs(const struct rule_vars *v, struct det_arena *a, const 
     rc = vars_finish(&acc, a, &inc, &exc, &out->ninc, &out->nexc, &out->any, err, errlen);
     out->inc = inc;
     out->exc = exc;
+    if (rc == 0) {
+        out->ninc = vars_merge(out->inc, out->ninc);
+        out->nexc = vars_merge(out->exc, out->nexc);
+    }
     return rc;
 }
 
@@ -433,17 +472,28 @@ static bool vars_in(const struct det_ipr *r, const uint8_t *addr, uint8_t ver)
     return r->ver == ver && memcmp(addr, r->lo, n) >= 0 && memcmp(addr, r->hi, n) <= 0;
 }
 
+/* Ranges are sorted and disjoint (vars_merge): the only candidate is the
+ * last range starting at or before addr. */
+static bool vars_find(const struct det_ipr *r, uint32_t n, const uint8_t *addr, uint8_t ver)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (vars_key_cmp(r[mid].ver, r[mid].lo, ver, addr) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && vars_in(&r[lo - 1], addr, ver);
+}
+
 bool rule_vars_addr_match(const struct det_addrs *s, const uint8_t *addr, uint8_t ver)
 {
-    for (uint32_t i = 0; i < s->nexc; i++)
-        if (vars_in(&s->exc[i], addr, ver))
-            return false;
+    if (s->nexc > 0 && vars_find(s->exc, s->nexc, addr, ver))
+        return false;
     if (s->any)
         return true;
-    for (uint32_t i = 0; i < s->ninc; i++)
-        if (vars_in(&s->inc[i], addr, ver))
-            return true;
-    return false;
+    return vars_find(s->inc, s->ninc, addr, ver);
 }
 
 bool rule_vars_port_match(const struct det_ports *s, uint16_t port)
