@@ -511,7 +511,13 @@ test('dashboard: charts, sensor health; screenshots', async () => {
   await page.goto(`${BASE}/#/queue?status=`);
   await page.waitForSelector('#rows tr[data-id]');
   await page.screenshot({ path: path.join(SHOTS, 'queue.png') });
-  for (const f of ['dashboard.png', 'incident.png', 'queue.png']) assert.ok(fs.statSync(path.join(SHOTS, f)).size < 300 * 1024, `${f} < 300 KB`);
+  // dark theme (header toggle, remembered in localStorage)
+  await page.click('#theme-btn');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(244, 245, 247)');
+  await page.screenshot({ path: path.join(SHOTS, 'queue-dark.png') });
+  await page.click('#theme-btn');
+  for (const f of ['dashboard.png', 'incident.png', 'queue.png', 'queue-dark.png']) assert.ok(fs.statSync(path.join(SHOTS, f)).size < 300 * 1024, `${f} < 300 KB`);
   assert.deepEqual(page.errors, []);
   await ctx.close();
 });
@@ -618,5 +624,39 @@ test('suppress from an incident: later hits of that address open nothing', async
   const r2 = await apiGet('/suppressions');
   const after = (Array.isArray(r2) ? r2 : r2.suppressions || []).find((s) => s.id === sup.id);
   assert.ok(after.hits >= 1, `hits ${after.hits}`);
+  await ctx.close();
+});
+
+test('scale: 2,000 more incidents; pages stay quick and a poll keeps unchanged rows', async () => {
+  const N = 2000;
+  const evs = [];
+  for (let i = 0; i < N; i++) evs.push(alertEvent(`198.18.${2 + (i >> 8)}.${i & 255}`, 9300000 + i, `CANH scale test ${i}`));
+  const t0 = Date.now();
+  assert.equal((await postEvents(evs)).status, 200);
+  let total = 0;
+  for (let i = 0; i < 300 && total < N; i++) {
+    total = (await apiGet('/incidents?limit=1&q=' + encodeURIComponent('198.18.'))).total;
+    if (total < N) await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.ok(total >= N, `${total} incidents`);
+  const ingestMs = Date.now() - t0;
+  const { ctx, page } = await login('analyst1');
+  const t1 = Date.now();
+  await page.goto(`${BASE}/#/queue?sort=-id`);
+  await page.waitForFunction(() => document.querySelectorAll('#rows tr[data-id]').length === 50);
+  const firstMs = Date.now() - t1;
+  assert.ok(firstMs < 3000, `first page in ${firstMs} ms`);
+  // last page
+  const all = (await apiGet('/incidents?limit=1')).total;
+  await page.goto(`${BASE}/#/queue?sort=-id&offset=${Math.floor((all - 1) / 50) * 50}`);
+  await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, all % 50 || 50);
+  await page.goto(`${BASE}/#/queue?sort=-id`);
+  await page.waitForFunction(() => document.querySelectorAll('#rows tr[data-id]').length === 50);
+  await page.evaluate(() => { for (const tr of document.querySelectorAll('#rows tr[data-id]')) tr.dataset.keep = '1'; });
+  assert.equal((await postEvents([alertEvent('198.18.99.1', 9399999, 'CANH scale test: one more')])).status, 200);
+  await page.waitForFunction(() => document.querySelector('#rows tr[data-id]').textContent.includes('198.18.99.1'), null, { timeout: 15000 });
+  const kept = await page.$$eval('#rows tr[data-id]', (trs) => trs.filter((t) => t.dataset.keep === '1').length);
+  assert.equal(kept, 49, 'only the new row was built; the other 49 are the same nodes');
+  console.log(`scale: ${N} incidents ingested and correlated in ${ingestMs} ms; first queue page in ${firstMs} ms`);
   await ctx.close();
 });

@@ -52,13 +52,24 @@ wait "$NPID"
 rc=$?
 NPID=
 cat "$WORK/tap.out"
-if [ $rc -ne 0 ]; then echo "---- correlator log (last 30 lines)"; tail -n 30 "$WORK/correlator.log"; fi
+# The correlator must stop cleanly after all that browser traffic (under
+# SAN=1 a sanitizer report or a leak makes its exit status non-zero).
+kill "$CPID" 2>/dev/null
+wait "$CPID"
+crc=$?
+CPID=
+if [ $crc -ne 0 ]; then
+  echo "portal: canh-correlator exited with status $crc after SIGTERM"
+  rc=1
+fi
+if [ $rc -ne 0 ]; then echo "---- correlator log (last 40 lines)"; tail -n 40 "$WORK/correlator.log"; fi
 p=$(grep -E '^# pass ' "$WORK/tap.out" | tail -1 | awk '{print $3}')
 f=$(grep -E '^# fail ' "$WORK/tap.out" | tail -1 | awk '{print $3}')
 s=$(grep -E '^# skipped ' "$WORK/tap.out" | tail -1 | awk '{print $3}')
 [ -z "$p" ] && p=0
 [ -z "$f" ] && f=1
 [ -z "$s" ] && s=0
+[ $crc -ne 0 ] && f=$((f + 1))
 grep -E '^ *ok .* # SKIP' "$WORK/tap.out" | sed -E 's/^ *ok [0-9]+ - /skip /'
 echo "$p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ] && [ $rc -eq 0 ]

@@ -23,7 +23,9 @@ const COLS = [
 const st = {
   f: { status: 'new,acknowledged,investigating' },
   sort: '-last_seen', offset: 0, cursor: 0,
-  selected: new Set(), known: new Set(), lastUpdated: '',
+  // maxId: the newest incident id when the page was opened (ids grow with
+  // creation), so rows above it are new since then; -1 until known.
+  selected: new Set(), maxId: -1, freshIds: new Set(), lastUpdated: '',
 };
 
 let ctx = null;
@@ -192,6 +194,12 @@ function params(extra) {
 
 async function refresh(resetCursor) {
   const my = ++seq;
+  if (st.maxId < 0) {
+    try {
+      const r = await api.get('/incidents?limit=1&sort=-id');
+      st.maxId = r.incidents && r.incidents.length ? r.incidents[0].id : 0;
+    } catch { /* rows are then never marked new */ }
+  }
   const cp = params();
   delete cp.status; delete cp.limit; delete cp.offset; delete cp.sort;
   try {
@@ -214,11 +222,13 @@ async function poll() {
     const res = await api.get(`/incidents${api.qs({ updated_since: st.lastUpdated, limit: LIMIT })}`);
     const changed = (res.incidents || []).filter((i) => !st.lastUpdated || i.updated > st.lastUpdated);
     if (changed.length && root) {
-      const fresh = changed.filter((i) => !st.known.has(i.id)).length;
-      for (const i of changed) if (i.updated > st.lastUpdated) st.lastUpdated = i.updated;
-      if (fresh) {
+      for (const i of changed) {
+        if (i.updated > st.lastUpdated) st.lastUpdated = i.updated;
+        if (st.maxId >= 0 && i.id > st.maxId) st.freshIds.add(i.id);
+      }
+      if (st.freshIds.size) {
         const n = root.querySelector('#fresh');
-        n.textContent = T('queue.fresh', { n: fresh });
+        n.textContent = T('queue.fresh', { n: st.freshIds.size });
         n.hidden = false;
       }
       refresh(false);
@@ -239,16 +249,14 @@ function render(res, resetCursor) {
   const list = res.incidents || [];
   const next = new Map();
   const frag = [];
-  const firstLoad = st.known.size === 0;
   for (const inc of list) {
     if (inc.updated > st.lastUpdated) st.lastUpdated = inc.updated;
     let r = rows.get(inc.id);
     if (!r || r.updated !== inc.updated) {
-      const tr = row(inc, !!r || firstLoad || st.known.has(inc.id));
+      const tr = row(inc, st.maxId < 0 || inc.id <= st.maxId);
       if (r) r.tr.replaceWith(tr);
       r = { tr, updated: inc.updated };
     }
-    st.known.add(inc.id);
     next.set(inc.id, r);
     frag.push(r.tr);
   }
