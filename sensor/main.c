@@ -249,7 +249,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     struct cap_loop_cfg lcfg = {
         .cap = cap, .workers = workers, .nworkers = sc->workers, .vlan_tracking = sc->vlan_tracking,
         .stats_interval = sc->stats_interval, .stats_out = stats_out, .ew = ew, .stop = &main_stop,
-        .ship = ship,
+        .ship = ship, .fscan = fs,
     };
     rc = cap_loop_run(&lcfg) == 0 ? 0 : 1;
 out:

@@ -124,6 +124,10 @@ static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_
         ship_get_stats(c->ship, &sum.ship);
         sum.ship_on = true;
     }
+    if (c->fscan != NULL) {
+        fscan_get_stats(c->fscan, &sum.files);
+        sum.files_on = true;
+    }
     eve_stats_log(c->stats_out, &sum, ts);
     eve_out_flush(c->stats_out);
 }
@@ -297,6 +301,7 @@ out:
             if (i > 0)
                 cap_close(r[i].cap);
         }
+        fscan_drain(c->fscan);   /* the final stats count every file's scan */
         cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
     }
     return rc;
@@ -363,6 +368,7 @@ int cap_loop_run(const struct cap_loop_cfg *c)
     }
     if (live)
         gettimeofday(&last, NULL);
+    fscan_drain(c->fscan);   /* the final stats count every file's scan */
     cap_loop_stats(c, started, queue_drops, last, UINT64_MAX);
     return rc;
 }

@@ -28,6 +28,7 @@ struct cap_loop_cfg {
     const struct eve_writer *ew;   /* for the event count, may be NULL */
     volatile sig_atomic_t *stop;   /* set by the signal handler */
     struct ship *ship;             /* correlator shipper for stats, may be NULL */
+    struct fscan *fscan;           /* file carving / YARA for stats, may be NULL */
 };
 
 /* Runs until end of file, a read error or *stop; then ends every worker

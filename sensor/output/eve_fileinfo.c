@@ -62,6 +62,32 @@ void eve_fileinfo_object(struct jb *j, const struct file_info *fi,
     jb_close_object(j);
 }
 
+void eve_fileinfo_stats_json(struct jb *j, const struct fscan_stats *s)
+{
+    jb_open_object(j, "files");
+    jb_uint(j, "files", s->files);
+    jb_uint(j, "truncated", s->truncated);
+    jb_uint(j, "open_failures", s->open_fail);
+    jb_uint(j, "memcap_drops", s->memcap_drops);
+    jb_uint(j, "queued", s->queued);
+    jb_uint(j, "queue_drops", s->queue_drops);
+    jb_uint(j, "queue_waits", s->queue_waits);
+    jb_uint(j, "scanned", s->scanned);
+    jb_uint(j, "cache_hits", s->cache_hits);
+    jb_uint(j, "yara_matches", s->yara_matches);
+    jb_uint(j, "yara_timeouts", s->yara_timeouts);
+    jb_uint(j, "yara_errors", s->yara_errors);
+    jb_uint(j, "stream_scanned", s->stream_scanned);
+    jb_uint(j, "stream_matches", s->stream_matches);
+    jb_uint(j, "hash_alerts", s->hash_alerts);
+    jb_uint(j, "stored", s->stored);
+    jb_uint(j, "store_full", s->store_full);
+    jb_uint(j, "store_errors", s->store_errors);
+    jb_uint(j, "reloads", s->reloads);
+    jb_uint(j, "reload_failures", s->reload_failures);
+    jb_close_object(j);
+}
+
 int eve_fileinfo_log(struct eve_out *o, const struct flow *f, struct timeval ts,
                      const struct file_info *fi, const struct fscan_yara_result *yr)
 {

@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "filescan/file_track.h"
+#include "filescan/filescan.h"
 #include "filescan/fscan_yara.h"
 #include "flow/flow.h"
 #include "jb.h"
@@ -38,5 +39,8 @@ int eve_fileinfo_log(struct eve_out *o, const struct flow *f, struct timeval ts,
 int eve_fileinfo_alert(struct eve_out *o, const struct flow *f, int dir, struct timeval ts,
                        const struct eve_fileinfo_sig *sig, const struct file_info *fi,
                        const struct fscan_yara_result *yr);
+
+/* The `files` object of the stats event (fscan counters). */
+void eve_fileinfo_stats_json(struct jb *j, const struct fscan_stats *s);
 
 #endif

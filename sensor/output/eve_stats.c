@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "output/eve_fileinfo.h"
 #include "output/eve_stats.h"
 
 double eve_stats_loss_pct(uint64_t packets, uint64_t drops)
@@ -141,6 +142,8 @@ int eve_stats_log(struct eve_out *o, const struct eve_stats_data *s, struct time
         jb_uint(j, "spool_bytes", s->ship.spool_bytes);
         jb_close_object(j);
     }
+    if (s->files_on)
+        eve_fileinfo_stats_json(j, &s->files);
 
     jb_close_object(j);
     return eve_commit(o);

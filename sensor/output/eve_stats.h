@@ -16,6 +16,7 @@
 #include "decode/defrag.h"
 #include "flow/flow_table.h"
 #include "output/eve_writer.h"
+#include "filescan/filescan.h"
 #include "ship/ship.h"
 
 struct eve_stats_data {
@@ -34,6 +35,8 @@ struct eve_stats_data {
     uint64_t anomalies_logged, anomalies_suppressed;
     bool ship_on;                  /* a correlator output is configured */
     struct ship_stats ship;        /* its spool and shipper counters */
+    bool files_on;                 /* file carving / YARA running (sensor/filescan) */
+    struct fscan_stats files;      /* its counters */
 };
 
 /* Add src's worker counters into dst (capture fields are not summed). */

@@ -273,6 +273,7 @@ def case(a, name, frames, extra=()):
     if rc != 0:
         report(False, name, 'exit %d: %s' % (rc, err[-300:]))
         return None, None, err
+    case.stats = [e['stats'] for e in events if e['event_type'] == 'stats']
     return ([e for e in events if e['event_type'] == 'fileinfo'],
             [e for e in events if e['event_type'] == 'alert'], err)
 
@@ -310,6 +311,9 @@ def generated(a):
             (all(x.get('flow_id') == files[0].get('flow_id') and x['src_port'] == 80 for x in yal),
              'alert tied to the flow (flow_id, server as source)'),
         ])
+        st = (case.stats[-1] if case.stats else {}).get('files', {})
+        check('stats-files', [(st.get('files') == 1 and st.get('scanned') == 1 and st.get('stored') == 1
+                               and st.get('queue_drops') == 0, 'stats.files %s' % st)])
 
     # gzip-encoded body: carved decompressed
     text = b''.join(b'line %06d of a compressed government report\n' % i for i in range(3000))
