@@ -17,4 +17,4 @@ suite-portal: $(B)/canh-correlator $(B)/canh-sensor $(B)/demo/demo.pcap $(PORTAL
 
 # Refresh the committed copies in docs/screenshots/ after a suite run.
 portal-screenshots:
-	@mkdir -p docs/screenshots && cp build/screenshots/*.png docs/screenshots/ && ls -l docs/screenshots/
+	@mkdir -p docs/screenshots && cp build/screenshots/dashboard.png build/screenshots/incident.png build/screenshots/queue.png docs/screenshots/ && ls -l docs/screenshots/

@@ -207,6 +207,15 @@ test('queue: filters, status tabs, sorting and counts', async () => {
   assert.match(await page.textContent('#rows'), /brute force/i);
   await page.fill('#q', '');
   await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, all.length);
+  // time range, entered in the user's zone (UTC+7): from 15:04:00 local =
+  // 08:04:00Z keeps the crafted 08:05Z alerts and drops the 08:00Z port scan
+  const scanId = (await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23'))[0].id;
+  await page.fill('#f-since', '2026-11-20T15:04:00');
+  await page.waitForFunction((id) => document.querySelectorAll('#rows tr[data-id]').length > 0 &&
+    !document.querySelector(`#rows tr[data-id="${id}"]`), scanId);
+  assert.match(page.url(), /since=2026-11-20T08%3A04%3A00\.000Z/);
+  await page.click('#f-reset');
+  await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, all.length);
   // sort by id ascending then descending (header click)
   await page.click('th[data-col="id"] button');
   await page.waitForFunction(() => document.querySelector('th[data-col="id"]').getAttribute('aria-sort') === 'descending');
@@ -658,5 +667,43 @@ test('scale: 2,000 more incidents; pages stay quick and a poll keeps unchanged r
   const kept = await page.$$eval('#rows tr[data-id]', (trs) => trs.filter((t) => t.dataset.keep === '1').length);
   assert.equal(kept, 49, 'only the new row was built; the other 49 are the same nodes');
   console.log(`scale: ${N} incidents ingested and correlated in ${ingestMs} ms; first queue page in ${firstMs} ms`);
+  await ctx.close();
+});
+
+test('logout ends the session', async () => {
+  const { ctx, page } = await login('viewer1');
+  await page.click('#logout-btn');
+  await page.waitForSelector('#login-form');
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/whoami')).status), 401);
+  await page.reload();
+  await page.waitForSelector('#login-form');
+  assert.ok(await page.isHidden('#top'));
+  await ctx.close();
+});
+
+// Last: it locks the admin account's password login for the lockout window.
+test('lockout: repeated wrong passwords are refused with a wait time', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/`);
+  const en = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n/en.json'), 'utf8'));
+  await page.selectOption('#login-lang', 'en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  let msg = '';
+  for (let i = 0; i < 8 && !/min/.test(msg); i++) {
+    await page.fill('#login-user', 'admin');
+    await page.fill('#login-pass', `wrong-${i}`);
+    await page.click('#login-btn');
+    await page.waitForFunction(() => !document.getElementById('login-btn').disabled && document.getElementById('login-err').textContent);
+    msg = await page.textContent('#login-err');
+  }
+  const re = new RegExp(`^${en['login.locked'].replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{n}', '\\d+')}$`);
+  assert.match(msg, re);
+  // the right password is refused too while locked
+  await page.fill('#login-pass', pw.admin);
+  await page.click('#login-btn');
+  await page.waitForFunction(() => !document.getElementById('login-btn').disabled);
+  assert.match(await page.textContent('#login-err'), re);
+  assert.ok(await page.isHidden('#top'));
   await ctx.close();
 });
