@@ -2,7 +2,8 @@
 # (The Sigma engine in correlate/ adds its own sources through correlate.mk.)
 CORR_SRCS += correlator/main.c correlator/corr_cfg.c \
              correlator/ingest/ing_http.c correlator/ingest/ing_auth.c \
-             correlator/ingest/ing_eve.c correlator/ingest/ing_events.c \
+             correlator/ingest/ing_eve.c correlator/ingest/ing_json.c \
+             correlator/ingest/ing_events.c \
              correlator/store/db.c correlator/store/db_migrations.c \
              correlator/store/db_event.c correlator/store/db_incident.c \
              correlator/store/db_auth.c \
@@ -20,11 +21,13 @@ UNIT_store_SRCS   := tests/unit/store/test_db.c $(STORE_SRCS)
 UNIT_store_LIBS   := -lsqlite3 -ljansson
 
 UNIT_TESTS        += ing_eve
-UNIT_ing_eve_SRCS := tests/unit/store/test_ing_eve.c correlator/ingest/ing_eve.c
+UNIT_ing_eve_SRCS := tests/unit/store/test_ing_eve.c correlator/ingest/ing_eve.c \
+                     correlator/ingest/ing_json.c
 UNIT_ing_eve_LIBS := -ljansson -lz
 
 FUZZERS           += ingest
-FUZZ_ingest_SRCS  := tests/fuzz/fuzz_ingest.c correlator/ingest/ing_eve.c
+FUZZ_ingest_SRCS  := tests/fuzz/fuzz_ingest.c correlator/ingest/ing_eve.c \
+                     correlator/ingest/ing_json.c
 FUZZ_ingest_LIBS  := -ljansson -lz
 
 TEST_SUITES += correlator

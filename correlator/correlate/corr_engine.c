@@ -141,8 +141,9 @@ static int grow_buckets(struct corr_engine *e)
     return 0;
 }
 
+/* The group of (r, key); a new one when create, else NULL when absent. */
 static struct group *group_get(struct corr_engine *e, const struct corr_rule *r, const char *key,
-                               json_t *fields)
+                               json_t *fields, bool create)
 {
     uint64_t h = fnv(fnv(1469598103934665603ULL, &r->index, sizeof(r->index)), key, strlen(key));
     for (struct group *g = e->buckets[h & (e->nbuckets - 1)]; g; g = g->hnext) {
@@ -152,6 +153,8 @@ static struct group *group_get(struct corr_engine *e, const struct corr_rule *r,
             return g;
         }
     }
+    if (!create)
+        return NULL;
     while (e->st.groups >= e->max_groups && e->lru_head) {
         group_free(e, e->lru_head);
         e->st.groups_evicted++;
@@ -423,7 +426,11 @@ static bool corr_step(struct corr_engine *e, const struct corr_rule *r, size_t j
             goto out; /* no value, nothing to count */
     }
     make_key(r, j, event, key, fields);
-    struct group *g = group_get(e, r, key, fields);
+    /* A later step of an ordered chain only extends a chain that has
+     * started: without the group it cannot count, so none is made (most
+     * flows would otherwise each hold a group of the callback rule and
+     * push real state out of the LRU). */
+    struct group *g = group_get(e, r, key, fields, r->type != CORR_T_TEMPORAL_ORDERED || j == 0);
     if (g == NULL)
         goto out;
     if (g->last_t != NO_TIME && t < g->last_t - r->span_us)
@@ -511,7 +518,19 @@ int corr_engine_feed(struct corr_engine *e, json_t *event, corr_hit_fn cb, void 
         e->hit[i] = false;
         e->matched[i] = NULL;
     }
-    for (size_t i = 0; i < set->nrules; i++) {
+    /* Plain rules first, only those the prefilter keeps for this
+     * event_type (all of them when it is not a string); correlations then
+     * see which of their references matched. */
+    json_t *et = json_object_get(event, "event_type");
+    size_t first_corr = 0;
+    if (set->pre != NULL && (et == NULL || json_is_string(et))) {
+        size_t n;
+        const int *idx = corr_prefilter_rules(set->pre, json_string_value(et), &n);
+        for (size_t k = 0; k < n; k++)
+            hits += run_plain(e, set->rules[idx[k]], event, t, cb, arg);
+        first_corr = set->pre->nplain;
+    }
+    for (size_t i = first_corr; i < set->nrules; i++) {
         const struct corr_rule *r = set->rules[i];
         hits += r->type == CORR_T_PLAIN ? run_plain(e, r, event, t, cb, arg)
                                         : run_corr(e, r, event, t, cb, arg);

@@ -14,6 +14,7 @@
 #define CANH_CORR_ENGINE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,15 @@ struct corr_stats {
     uint64_t values_dropped; /* times/values dropped because max_values was reached */
 };
 void corr_engine_stats(const struct corr_engine *e, struct corr_stats *out);
+
+/* Prefilter, for the caller that parses events (ingest): false when no rule
+ * can match an event whose "event_type" is this string (it need not be fed
+ * at all). event_type NULL: the event has none (present false) or it is not
+ * a string (present true). */
+bool corr_rules_may_match(const struct corr_rules *r, const char *event_type, bool present);
+/* Whether some rule (or the engine: timestamp, canh) reads this top-level
+ * member of an event; the others may be left out of the events fed. */
+bool corr_rules_reads_key(const struct corr_rules *r, const char *key, size_t len);
 
 /* `canh-correlator --test-rules DIR`: load DIR, print "N rules loaded, M failed"
  * on stdout (each failure is logged with file:line), return 0 when M == 0

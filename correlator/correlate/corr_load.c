@@ -315,6 +315,7 @@ static void resolve(struct corr_rules *set)
     if (k > 0)
         memcpy(set->rules, order, k * sizeof(*order));
     set->nrules = k;
+    set->pre = corr_prefilter_build(set);
 out:
     free(mark);
     free(order);

@@ -197,7 +197,30 @@ struct corr_rule {
     bool failed;
 };
 
+/* ---- prefilter (corr_prefilter.c) ---------------------------------------- */
+/* Built once per rule set (in its arena): which plain rules can match an
+ * event of a given event_type, and which top-level members rules read. */
+struct corr_prefilter {
+    const char **types;   /* lower-cased event_type values some rule requires */
+    size_t ntypes;
+    int **of_type;        /* per type: plain rule indices that may match, in order */
+    size_t *nof_type;
+    int *any;             /* plain rules that require no event_type */
+    size_t nany;
+    size_t nplain;        /* rules[0..nplain) are the plain rules */
+    const char **keys;    /* top-level members read by some rule or the engine */
+    size_t nkeys;
+};
+struct corr_rules;
+/* NULL when memory runs out (the engine then runs every rule). */
+struct corr_prefilter *corr_prefilter_build(struct corr_rules *set);
+/* The plain rules to run for an event whose "event_type" is this string
+ * (NULL: the event has none). */
+const int *corr_prefilter_rules(const struct corr_prefilter *p, const char *event_type,
+                                size_t *n);
+
 struct corr_rules {
+    struct corr_prefilter *pre; /* NULL: run every rule on every event */
     struct corr_arena arena;
     struct corr_rule **rules;  /* loaded rules: plain first, then correlations in topological order */
     size_t nrules;

@@ -1,7 +1,8 @@
 # correlator/correlate/: Sigma rules and Sigma correlation (see README.md).
 CORRELATE_SRCS := correlator/correlate/corr_time.c correlator/correlate/corr_match.c \
                   correlator/correlate/corr_cond.c correlator/correlate/corr_rule.c \
-                  correlator/correlate/corr_load.c correlator/correlate/corr_engine.c
+                  correlator/correlate/corr_load.c correlator/correlate/corr_engine.c \
+                  correlator/correlate/corr_prefilter.c
 CORR_SRCS      += $(CORRELATE_SRCS)
 CORRELATE_LIBS := -lyaml -ljansson -lpcre2-8
 

@@ -28,6 +28,7 @@ struct inc_corr {
     int64_t *delays;
     size_t ndelays, delay_pos;
     int64_t max_event_us;
+    int64_t skipped_row; /* highest rowid committed but not fed (inc_corr_skip) */
     /* per feed call */
     json_t *cur_event;
     int64_t now_us;
@@ -82,6 +83,28 @@ void inc_corr_set_filter(struct inc_corr *c, inc_corr_filter_fn fn, void *arg)
 {
     c->filter = fn;
     c->filter_arg = arg;
+}
+
+bool inc_corr_wants(const struct inc_corr *c, const char *event_type, bool present)
+{
+    return corr_rules_may_match(c->rules, event_type, present);
+}
+
+bool inc_corr_reads_key(const struct inc_corr *c, const char *key, size_t len)
+{
+    static const char *const own[] = { "timestamp", "event_type", "canh", "src_ip", "dest_ip" };
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (strncmp(own[i], key, len) == 0 && own[i][len] == '\0')
+            return true;
+    return corr_rules_reads_key(c->rules, key, len);
+}
+
+void inc_corr_skip(struct inc_corr *c, int64_t rowid, int64_t ts_us)
+{
+    if (rowid > c->skipped_row)
+        c->skipped_row = rowid;
+    if (ts_us > c->max_event_us)
+        c->max_event_us = ts_us;
 }
 
 static void inc_corr_on_hit(const struct corr_hit *hit, void *arg)
@@ -146,6 +169,8 @@ int inc_corr_feed(struct inc_corr *c, json_t *const *events, const int64_t *rowi
             last_row = rowids[i];
     }
     c->cur_event = NULL;
+    if (c->skipped_row > last_row)
+        last_row = c->skipped_row;
     int64_t prev = 0;
     if (c->rc == 0 && (db_state_get_int(c->db, INC_CORR_WATERMARK, &prev) != 0 || last_row > prev))
         c->rc = db_state_set_int(c->db, INC_CORR_WATERMARK, last_row);

@@ -12,6 +12,7 @@
 #define CANH_INC_CORR_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,18 @@ void inc_corr_set_filter(struct inc_corr *c, inc_corr_filter_fn fn, void *arg);
  * events are correlated again at the next start). */
 int inc_corr_feed(struct inc_corr *c, json_t *const *events, const int64_t *rowids, size_t n,
                   int64_t received_us);
+
+/* Ingest's prefilter: whether an event whose "event_type" is this string
+ * (NULL: absent, or not a string when present) can match a rule and must be
+ * fed; and which top-level members the fed event must keep (what the rules
+ * read, plus timestamp, event_type, canh, src_ip and dest_ip, which this
+ * module and the hit filter read). */
+bool inc_corr_wants(const struct inc_corr *c, const char *event_type, bool present);
+bool inc_corr_reads_key(const struct inc_corr *c, const char *key, size_t len);
+/* Events committed up to rowid (event times up to ts_us) that no rule can
+ * match and were not fed: the next inc_corr_feed() moves the watermark and
+ * the expiry clock past them in its transaction. */
+void inc_corr_skip(struct inc_corr *c, int64_t rowid, int64_t ts_us);
 
 /* Correlate everything stored after the watermark. Returns events fed. */
 int inc_corr_replay(struct inc_corr *c);

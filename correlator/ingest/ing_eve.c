@@ -1,8 +1,11 @@
-/* ing_eve: gunzip (bounded), split NDJSON lines, parse each with jansson
- * and check the canh identity fields. A batch is all or nothing: the first
+/* ing_eve: gunzip (bounded), split NDJSON lines, parse each onto a token
+ * tape (ing_json) and check the canh identity fields; a jansson tree is
+ * built only for the events the caller wants. A batch is all or nothing: the first
  * bad line rejects it, so the store never sees half a batch.
  */
 #include "ingest/ing_eve.h"
+
+#include "ingest/ing_json.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -13,6 +16,7 @@
 
 struct ing_batch {
     char *decoded;         /* owned gunzip output, or NULL when body was plain */
+    char *strings;         /* decoded JSON strings of every line (ing_json) */
     struct ing_event *ev;
     size_t n, cap;
 };
@@ -196,18 +200,62 @@ void ing_eve_columns(json_t *ev, struct db_event_in *in)
     }
 }
 
-/* Check one parsed line and fill ev. 0 or fills err. */
-static int ing_check(json_t *j, int line, const char *sensor, struct ing_event *ev,
-                     struct ing_error *err)
+static const char *ing_tstr(const struct ing_json_tok *t, size_t i)
 {
-    if (!json_is_object(j)) {
+    return i && t[i].type == ING_JSON_STR ? t[i].v.s : NULL;
+}
+
+static bool ing_tint(const struct ing_json_tok *t, size_t i, int64_t *v)
+{
+    if (!i || t[i].type != ING_JSON_INT)
+        return false;
+    *v = t[i].v.i;
+    return true;
+}
+
+/* The indexed columns from a parsed line (as ing_eve_columns does on a tree). */
+static void ing_tape_columns(const struct ing_json *j, struct db_event_in *in)
+{
+    size_t n;
+    const struct ing_json_tok *t = ing_json_tape(j, &n);
+    in->ts_us = ing_eve_time(ing_tstr(t, ing_json_get(j, 0, "timestamp")));
+    in->event_type = ing_tstr(t, ing_json_get(j, 0, "event_type"));
+    in->src_ip = ing_tstr(t, ing_json_get(j, 0, "src_ip"));
+    in->dest_ip = ing_tstr(t, ing_json_get(j, 0, "dest_ip"));
+    if (!ing_tint(t, ing_json_get(j, 0, "flow_id"), &in->flow_id))
+        in->flow_id = 0;
+    in->sig_id = -1;
+    in->severity = -1;
+    size_t alert = ing_json_get(j, 0, "alert");
+    if (alert && t[alert].type == ING_JSON_OBJ) {
+        int64_t v;
+        if (ing_tint(t, ing_json_get(j, alert, "signature_id"), &v))
+            in->sig_id = v;
+        if (ing_tint(t, ing_json_get(j, alert, "severity"), &v))
+            in->severity = (int)v;
+    }
+}
+
+/* Check one parsed line and fill ev (but ev->json). 0 or fills err. */
+static int ing_check(const struct ing_json *j, int line, const char *sensor,
+                     struct ing_event *ev, struct ing_error *err)
+{
+    size_t ntok;
+    const struct ing_json_tok *t = ing_json_tape(j, &ntok);
+    if (t[0].type != ING_JSON_OBJ) {
         ing_err(err, 400, line, "not a JSON object%s", NULL);
         return -1;
     }
-    json_t *canh = json_object_get(j, "canh");
-    const char *id = ing_str(canh, "id"), *snd = ing_str(canh, "sensor");
-    json_t *seq = json_object_get(canh, "seq");
-    if (!json_is_object(canh) || !id || !snd || !json_is_integer(seq)) {
+    size_t canh = ing_json_get(j, 0, "canh");
+    int64_t sq = 0;
+    const char *id = NULL, *snd = NULL;
+    bool has_seq = false;
+    if (canh && t[canh].type == ING_JSON_OBJ) {
+        id = ing_tstr(t, ing_json_get(j, canh, "id"));
+        snd = ing_tstr(t, ing_json_get(j, canh, "sensor"));
+        has_seq = ing_tint(t, ing_json_get(j, canh, "seq"), &sq);
+    }
+    if (!id || !snd || !has_seq) {
         ing_err(err, 400, line, "missing canh.id, canh.sensor or canh.seq%s", NULL);
         return -1;
     }
@@ -215,20 +263,32 @@ static int ing_check(json_t *j, int line, const char *sensor, struct ing_event *
         ing_err(err, 403, line, "canh.sensor \"%s\" is not the sensor of this token", snd);
         return -1;
     }
-    json_int_t sq = json_integer_value(seq);
     char want[160];
-    int wn = snprintf(want, sizeof want, "%s:%" JSON_INTEGER_FORMAT, snd, sq);
+    int wn = snprintf(want, sizeof want, "%s:%" PRId64, snd, sq);
     if (sq < 0 || wn <= 0 || (size_t)wn >= sizeof want || strcmp(want, id) != 0) {
         ing_err(err, 400, line, "canh.id \"%s\" is not \"<canh.sensor>:<canh.seq>\"", id);
         return -1;
     }
     memset(ev, 0, sizeof *ev);
-    ev->json = j;
     ev->in.canh_id = id;
     ev->in.sensor = snd;
     ev->in.seq = sq;
-    ing_eve_columns(j, &ev->in);
+    ing_tape_columns(j, &ev->in);
     return 0;
+}
+
+/* The tree the caller wants for this event (NULL: none); 0, or -1 on ENOMEM. */
+static int ing_tree(const struct ing_json *j, const struct ing_want *w, struct ing_event *ev)
+{
+    enum ing_want_kind k = ING_WANT_ALL;
+    if (w) {
+        size_t et = ing_json_get(j, 0, "event_type");
+        k = w->type(ev->in.event_type, et != 0, w->arg);
+    }
+    if (k == ING_WANT_NONE)
+        return 0;
+    ev->json = ing_json_build(j, 0, k == ING_WANT_KEYS ? w->key : NULL, w ? w->arg : NULL);
+    return ev->json ? 0 : -1;
 }
 
 static int ing_push(struct ing_batch *b, const struct ing_event *ev)
@@ -248,11 +308,19 @@ static int ing_push(struct ing_batch *b, const struct ing_event *ev)
 struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const char *sensor,
                                 const struct ing_limits *lim, struct ing_error *err)
 {
+    return ing_eve_parse_want(body, len, gzip, sensor, lim, NULL, err);
+}
+
+struct ing_batch *ing_eve_parse_want(const char *body, size_t len, bool gzip,
+                                     const char *sensor, const struct ing_limits *lim,
+                                     const struct ing_want *want, struct ing_error *err)
+{
     struct ing_batch *b = calloc(1, sizeof *b);
+    struct ing_json *j = ing_json_new();
     memset(err, 0, sizeof *err);
-    if (!b) {
+    if (!b || !j) {
         ing_err(err, 500, 0, "out of memory%s", NULL);
-        return NULL;
+        goto fail;
     }
     const char *text = body;
     size_t tlen = len;
@@ -265,6 +333,13 @@ struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const c
         err->status = 413;
         goto fail;
     }
+    /* Decoded strings of every line: never longer than the text itself. */
+    b->strings = malloc(tlen + 1);
+    if (!b->strings) {
+        ing_err(err, 500, 0, "out of memory%s", NULL);
+        goto fail;
+    }
+    size_t sused = 0;
     int line = 0;
     for (size_t pos = 0; pos < tlen;) {
         const char *start = text + pos;
@@ -292,21 +367,19 @@ struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const c
             err->line = line;
             goto fail;
         }
-        json_error_t jerr;
-        json_t *j = json_loadb(start + lead, n - lead, 0, &jerr);
-        if (!j) {
-            ing_err(err, 400, line, "invalid JSON: %s", jerr.text);
+        long used = ing_json_parse(j, start + lead, n - lead, b->strings + sused);
+        if (used < 0) {
+            ing_err(err, 400, line, "invalid JSON: %s", ing_json_error(j));
             goto fail;
         }
+        sused += (size_t)used;
         struct ing_event ev;
-        if (ing_check(j, line, sensor, &ev, err) != 0) {
-            json_decref(j);
+        if (ing_check(j, line, sensor, &ev, err) != 0)
             goto fail;
-        }
         ev.in.raw = start + lead;
         ev.in.raw_len = n - lead;
-        if (ing_push(b, &ev) != 0) {
-            json_decref(j);
+        if (ing_tree(j, want, &ev) != 0 || ing_push(b, &ev) != 0) {
+            json_decref(ev.json);
             ing_err(err, 500, line, "out of memory%s", NULL);
             goto fail;
         }
@@ -315,8 +388,10 @@ struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const c
         ing_err(err, 400, 0, "empty batch: no events%s", NULL);
         goto fail;
     }
+    ing_json_free(j);
     return b;
 fail:
+    ing_json_free(j);
     ing_batch_free(b);
     return NULL;
 }
@@ -339,5 +414,6 @@ void ing_batch_free(struct ing_batch *b)
         json_decref(b->ev[i].json);
     free(b->ev);
     free(b->decoded);
+    free(b->strings);
     free(b);
 }

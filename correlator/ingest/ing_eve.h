@@ -34,15 +34,34 @@ struct ing_error {
 /* One validated event. in.* point into the batch (valid until it is freed). */
 struct ing_event {
     struct db_event_in in;
-    json_t *json; /* borrowed from the batch */
+    json_t *json; /* borrowed from the batch; NULL when not wanted (struct ing_want) */
+};
+
+/* Which events get a jansson tree, and how much of it. Lines are parsed
+ * onto a flat tape (ingest/ing_json.h); building a tree costs a malloc per
+ * key and value, so it is built only for events that will be correlated
+ * (or read, like `stats`), with only the top-level keys that are read. */
+enum ing_want_kind { ING_WANT_NONE, ING_WANT_KEYS, ING_WANT_ALL };
+struct ing_want {
+    /* event_type: the event's "event_type" string, NULL when it is absent
+     * (present false) or not a string (present true). */
+    enum ing_want_kind (*type)(const char *event_type, bool present, void *arg);
+    /* ING_WANT_KEYS: whether to copy this top-level member. */
+    bool (*key)(const char *key, size_t len, void *arg);
+    void *arg;
 };
 
 struct ing_batch;
 
 /* Parse body (borrowed). gzip: body is a gzip stream (Content-Encoding).
  * sensor: the token's sensor, or NULL to accept any (tests, replay).
+ * want: NULL gives every event its whole tree.
  * Returns NULL and fills *err when the batch is rejected or memory runs out
- * (status 500). */
+ * (status 500). Validation does not depend on want. */
+struct ing_batch *ing_eve_parse_want(const char *body, size_t len, bool gzip,
+                                     const char *sensor, const struct ing_limits *lim,
+                                     const struct ing_want *want, struct ing_error *err);
+/* ing_eve_parse_want with want NULL. */
 struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const char *sensor,
                                 const struct ing_limits *lim, struct ing_error *err);
 size_t ing_batch_count(const struct ing_batch *b);

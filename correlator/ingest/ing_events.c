@@ -1,9 +1,11 @@
 /* ing_events: validate the whole batch (ing_eve), store it in one
  * transaction (INSERT OR IGNORE on canh.id), update the sensor's health,
- * COMMIT, answer, and only then correlate the events that were new.
+ * COMMIT, answer, and only then correlate the events that were new and
+ * that a rule may match (the rules' prefilter decides which get a tree).
  */
 #include "ingest/ing_events.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +28,25 @@ static void ing_events_stats(struct db *d, const struct ing_event *ev)
     db_event_sensor_stats(d, ev->in.sensor, ev->in.ts_us, json_integer_value(pk),
                           json_is_integer(dr) ? json_integer_value(dr) : 0, raw);
     free(raw);
+}
+
+/* Trees only for what is read after the commit: `stats` events whole (the
+ * sensor's health), the events a rule may match with the members the rules
+ * read; the others are stored as raw lines only. */
+static enum ing_want_kind ing_events_want(const char *event_type, bool present, void *arg)
+{
+    struct ing_events *ie = arg;
+    if (event_type && strcmp(event_type, "stats") == 0)
+        return ING_WANT_ALL;
+    if (ie->corr && inc_corr_wants(ie->corr, event_type, present))
+        return ING_WANT_KEYS;
+    return ING_WANT_NONE;
+}
+
+static bool ing_events_key(const char *key, size_t len, void *arg)
+{
+    struct ing_events *ie = arg;
+    return inc_corr_reads_key(ie->corr, key, len);
 }
 
 static int ing_events_media_ok(struct ing_req *r, int *gzip)
@@ -63,7 +84,8 @@ void ing_events_handle(struct ing_req *r, void *arg)
     size_t len = 0;
     const char *body = ing_http_body(r, &len);
     struct ing_error err;
-    b = ing_eve_parse(body, len, gzip, r->who.name, &ie->lim, &err);
+    struct ing_want want = { ing_events_want, ing_events_key, ie };
+    b = ing_eve_parse_want(body, len, gzip, r->who.name, &ie->lim, &want, &err);
     if (!b) {
         ie->st.rejected++;
         log_notice("ingest", "sensor %s req %llu %s: batch rejected: %d %s (line %d)",
@@ -72,7 +94,7 @@ void ing_events_handle(struct ing_req *r, void *arg)
         ing_http_error(r, err.status, err.msg, err.line);
         goto out;
     }
-    size_t n = ing_batch_count(b), nnew = 0;
+    size_t n = ing_batch_count(b), nnew = 0, nfeed = 0;
     fresh = malloc(n * sizeof *fresh);
     rows = malloc(n * sizeof *rows);
     if (!fresh || !rows) {
@@ -80,7 +102,7 @@ void ing_events_handle(struct ing_req *r, void *arg)
         ing_http_error(r, 503, "out of memory; retry later", 0);
         goto out;
     }
-    int64_t now = db_now_us(), max_seq = -1, conflicts = 0;
+    int64_t now = db_now_us(), max_seq = -1, conflicts = 0, last_row = 0, max_ts = 0;
     if (db_begin(ie->db) != 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -97,11 +119,20 @@ void ing_events_handle(struct ing_req *r, void *arg)
                 goto fail_tx;
             conflicts += !same;
         } else {
-            fresh[nnew] = ev->json;
-            rows[nnew] = rowid;
-            nnew++;
-            if (ev->in.event_type && strcmp(ev->in.event_type, "stats") == 0)
+            bool stats = ev->in.event_type && strcmp(ev->in.event_type, "stats") == 0;
+            if (stats)
                 ing_events_stats(ie->db, ev);
+            /* Fed to correlation only when a rule may match it (the tree
+             * of a stats event is built for the health update too). */
+            if (ev->json && (!stats || inc_corr_wants(ie->corr, "stats", true))) {
+                fresh[nfeed] = ev->json;
+                rows[nfeed] = rowid;
+                nfeed++;
+            }
+            last_row = rowid;
+            if (ev->in.ts_us > max_ts)
+                max_ts = ev->in.ts_us;
+            nnew++;
         }
     }
     if (db_event_sensor_seen(ie->db, r->who.name, now, max_seq, (int64_t)nnew) != 0)
@@ -124,8 +155,11 @@ void ing_events_handle(struct ing_req *r, void *arg)
     ing_http_reply(r, 200, ans);
     /* Correlation runs after the answer: the events are durable already
      * and a crash here is covered by inc_corr_replay() at the next start. */
-    if (ie->corr && nnew)
-        inc_corr_feed(ie->corr, fresh, rows, nnew, r->received_us);
+    if (ie->corr && nnew) {
+        inc_corr_skip(ie->corr, last_row, max_ts);
+        if (nfeed)
+            inc_corr_feed(ie->corr, fresh, rows, nfeed, r->received_us);
+    }
     if (ie->on_commit && nnew)
         ie->on_commit(ie->on_commit_arg);
     goto out;
