@@ -41,7 +41,8 @@ static struct cfg *corr_cfg_open(const char *path, const char *const *sets, size
     struct cfg *c = cfg_new();
     *errors = 0;
     if (!c || cfg_add_schema(c, corr_cfg_schema,
-                             sizeof corr_cfg_schema / sizeof *corr_cfg_schema) != 0 || portal_cfg_add_schema(c) != 0) {
+                             sizeof corr_cfg_schema / sizeof *corr_cfg_schema) != 0 ||
+        rep_cfg_add_schema(c) != 0 || portal_cfg_add_schema(c) != 0) {
         cfg_free(c);
         *errors = 1;
         return NULL;
@@ -98,6 +99,7 @@ int corr_cfg_load(const char *path, const char *const *sets, size_t nsets, struc
         log_error("cfg", "%s: tls.key is set but tls.cert is not", path ? path : "(defaults)");
         errors++;
     }
+    errors += rep_cfg_read(c, path, &out->report);
     errors += portal_cfg_read(c, path, &out->portal);
     errors += ship_outbox_cfg_read(c, path, &out->es);
     if (!out->data_dir[0]) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "portal/portal_cfg.h"
+#include "report/rep_cfg.h"
 #include "ship/ship_outbox.h"
 
 struct corr_cfg {
@@ -24,6 +25,7 @@ struct corr_cfg {
     int sensor_silent_s;              /* health.sensor-silent-after */
     char log_level[16];
     char log_file[512];               /* "" = stderr only */
+    struct rep_cfg report;            /* report.* (correlator/report/rep_cfg.c) */
     struct portal_cfg portal;         /* portal.*, auth.* (correlator/portal/portal_cfg.c) */
     struct ship_outbox_cfg es;        /* elasticsearch.* (correlator/ship/ship_outbox_cfg.c) */
 };

@@ -4,6 +4,7 @@ CORR_LIBS  = -levent -levent_pthreads -levent_openssl -lsqlite3 -ljansson -lyaml
 -include correlator/correlate/correlate.mk
 -include correlator/core.mk
 -include correlator/ship/ship.mk
+-include correlator/report/report.mk
 -include correlator/portal/portal.mk
 
 CORR_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(CORR_SRCS))

@@ -25,6 +25,7 @@
 #include "ingest/ing_http.h"
 #include "log.h"
 #include "portal/portal.h"
+#include "report/report.h"
 #include "ship/ship_outbox.h"
 #include "store/db.h"
 #include "store/db_auth.h"
@@ -346,6 +347,7 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     struct main_loop m = { NULL, d, cfg->retention_days };
     struct event *sigint = NULL, *sigterm = NULL, *ret_ev = NULL;
     struct ing_http *http = NULL;
+    struct report *rep = NULL;
     struct ship_outbox *ship = NULL;
     struct portal *portal = NULL;
     struct inc_corr *corr = inc_corr_new(d, cfg->rules_dir, &nerr);
@@ -372,6 +374,9 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     };
     http = ing_http_new(m.base, d, &ho);
     if (!http || portal_register(portal, http, &api) != 0 || api_register(http, &api) != 0)
+        goto out;
+    rep = report_new(m.base, d, &cfg->report);
+    if (!rep || report_register(rep, http) != 0)
         goto out;
     /* Events and incident versions to Elasticsearch/OpenSearch, pulled
      * from the store after each ingest commit. */
@@ -409,6 +414,7 @@ out:
         event_free(sigterm);
     if (ret_ev)
         event_free(ret_ev);
+    report_free(rep);
     ship_outbox_free(ship);
     ing_http_free(http);
     inc_corr_free(corr);

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "log.h"
 #include "portal/portal.h"
+#include "report/rep_outbox.h"
 #include "store/db_incident.h"
 
 int api_incidents_filter(struct ing_req *r, const struct api_ctx *c,
@@ -74,6 +75,7 @@ void api_incidents_get(struct ing_req *r, void *arg)
     else if (rc)
         ing_http_error(r, 500, "incident query failed", 0);
     else {
+        json_object_set_new(out, "reporting", rep_outbox_incident_state(c->db, r->id));
         portal_incident_extras(c->portal, c->db, r->id, out);
         ing_http_reply(r, 200, out);
     }
