@@ -148,12 +148,16 @@ struct db *db_open(const char *path)
     }
     sqlite3_busy_timeout(d->h, 5000);
     /* WAL for concurrent readers (sqlite3 CLI, backups); FULL so that a
-     * commit survives power loss: ingest acknowledges only after it. */
+     * commit survives power loss: ingest acknowledges only after it.
+     * Checkpoint every 32 MiB of WAL, not 4 MiB: every ingest batch dirties
+     * most index leaf pages, which a checkpoint then writes once instead of
+     * once per few batches (checkpoints were 15% of ingest CPU). */
     if (db_exec(d, "PRAGMA journal_mode=WAL", "journal_mode") ||
         db_exec(d, "PRAGMA synchronous=FULL", "synchronous") ||
         db_exec(d, "PRAGMA foreign_keys=ON", "foreign_keys") ||
         db_exec(d, "PRAGMA temp_store=MEMORY", "temp_store") ||
-        db_exec(d, "PRAGMA cache_size=-65536", "cache_size"))
+        db_exec(d, "PRAGMA cache_size=-65536", "cache_size") ||
+        db_exec(d, "PRAGMA wal_autocheckpoint=8192", "wal_autocheckpoint"))
         goto fail;
     if (db_migrate(d) != 0)
         goto fail;
