@@ -127,6 +127,11 @@ static int rep_cfg_check(const struct rep_cfg *o, const char *path, const char *
     }
     if (!o->enabled)
         return errors;
+    if (strcmp(o->statuses_json, "[]") == 0) {
+        log_error("cfg", "%s: report.policy.statuses is empty: no incident would ever be "
+                  "reported (e.g. [investigating, resolved])", path);
+        errors++;
+    }
     if (!o->sign_cert[0]) {
         log_error("cfg", "%s: report.sign.cert: every report is signed; set the "
                   "organisation's PEM certificate (and report.sign.key)", path);

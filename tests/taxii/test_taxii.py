@@ -438,6 +438,14 @@ def main():
                         print("---- %s (tail)" % name)
                         print("".join(open(p).readlines()[-20:]))
     finally:
+        if env.d:
+            env.d.stop()
+        log = os.path.join(env.tmp, "corr", "daemon.log")
+        bad = [l for l in open(log)] if os.path.exists(log) else []
+        bad = [l for l in bad if "Sanitizer" in l or "runtime error" in l]
+        if bad:  # ASan/UBSan reports of the daemon (make test SAN=1)
+            failed += 1
+            print("FAIL sanitizer reports in the correlator log:\n" + "".join(bad[:20]))
         env.close()
     print("taxii: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
