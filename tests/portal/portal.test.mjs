@@ -499,8 +499,25 @@ test('catalogues: same keys, every data-i18n key exists, no chrome text outside 
   await ctx.close();
 });
 
+async function adminPost(p, body) {
+  const r = await fetch(`${BASE}/api/v1${p}`, { method: 'POST', body: JSON.stringify(body),
+    headers: { Authorization: `Bearer ${creds.CANH_ADMIN_TOKEN}`, 'Content-Type': 'application/json' } });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
 test('dashboard: charts, sensor health; screenshots', async () => {
+  // dc-2 never sends (silent); dc-3 reports 2.4 % capture loss (dropping)
+  assert.equal((await adminPost('/sensors', { name: 'dc-2' })).status, 201);
+  const s3 = await adminPost('/sensors', { name: 'dc-3' });
+  assert.equal(s3.status, 201);
+  const stats = { timestamp: T0, event_type: 'stats', canh: { id: 'dc-3:0', sensor: 'dc-3', seq: 0 },
+    stats: { uptime: 60, capture: { kernel_packets: 100000, kernel_drops: 2500 }, decoder: { pkts: 100000 } } };
+  const r3 = await fetch(`${BASE}/api/v1/events`, { method: 'POST', body: `${JSON.stringify(stats)}\n`,
+    headers: { Authorization: `Bearer ${s3.body.token}`, 'Content-Type': 'application/x-ndjson' } });
+  assert.equal(r3.status, 200);
   const d = await apiGet('/dashboard');
+  assert.ok(d.sensors.find((x) => x.name === 'dc-2').silent, 'dc-2 silent');
+  assert.ok(Number(d.sensors.find((x) => x.name === 'dc-3').capture_loss_pct) > 2, 'dc-3 dropping');
   const { ctx, page } = await login('analyst1');
   await setLang(page, 'vi');
   await page.goto(`${BASE}/#/dashboard`);
@@ -511,6 +528,10 @@ test('dashboard: charts, sensor health; screenshots', async () => {
   assert.equal(await page.$$eval('#sensors tbody tr', (r) => r.length), d.sensors.length);
   const silent = d.sensors.filter((s) => s.silent).length;
   assert.equal(!!(await page.$('#sensor-banner')), silent > 0 || d.sensors.some((s) => Number(s.capture_loss_pct) >= 1));
+  const banner = await page.textContent('#sensor-banner');
+  assert.ok(banner.includes('dc-2') && banner.includes('dc-3') && !banner.includes('demo'), banner);
+  assert.equal(await page.$$eval('#sensors .h-silent', (x) => x.length), silent);
+  assert.ok(await page.$('#sensors .h-drop'));
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
   // the brute force incident: acknowledged, commented and resolved above

@@ -27,6 +27,8 @@ trap 'exit 130' INT TERM
 fail() { echo "portal: $*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing (make deps)"
+nv=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$nv" -ge 20 ] 2>/dev/null || fail "node >= 20 needed (playwright-core 1.65); found '$(node --version 2>/dev/null)'"
 "$B/canh-correlator" --set data-dir="$DATA" --demo-bootstrap >/dev/null || fail "demo bootstrap failed"
 "$B/canh-correlator" --set data-dir="$DATA" --set listen.port=0 --set rules-dir=rules \
   --set portal.static-dir=correlator/portal/static --set "portal.search-url=https://search.example.gov.vn/app/discover?q={ip}" \

@@ -71,15 +71,16 @@ function sensorRows(sensors) {
       .map((k) => el('th', { scope: 'col' }, T(k))))),
     el('tbody', null, sensors.map((s) => {
       const loss = Number(s.capture_loss_pct || 0);
+      const dash = (v, f) => (v === null || v === undefined ? '—' : f(v));
       const bad = s.silent || loss >= DROP_WARN_PCT;
       return el('tr', { class: bad ? 'warn-row' : '' },
         data('td', s.name, { class: 'mono' }),
-        data('td', fmtTime(s.last_seen, ctx.tz), { class: 'mono' }),
+        data('td', s.last_seen ? fmtTime(s.last_seen, ctx.tz) : '—', { class: 'mono' }),
         el('td', null, el('span', { class: `health ${s.silent ? 'h-silent' : loss >= DROP_WARN_PCT ? 'h-drop' : 'h-ok'}` },
           T(s.silent ? 'dash.silent' : loss >= DROP_WARN_PCT ? 'dash.dropping' : 'dash.ok'))),
-        data('td', N(Math.round(s.pkts_per_s || 0)), { class: 'mono num' }),
-        data('td', N(s.drops || 0), { class: 'mono num' }),
-        data('td', `${loss.toFixed(2)} %`, { class: 'mono num' }));
+        data('td', dash(s.pkts_per_s, (v) => N(Math.round(v))), { class: 'mono num' }),
+        data('td', dash(s.drops, N), { class: 'mono num' }),
+        data('td', dash(s.capture_loss_pct, (v) => `${Number(v).toFixed(2)} %`), { class: 'mono num' }));
     })));
 }
 
