@@ -52,7 +52,7 @@ struct corr_engine {
     struct group *lru_head, *lru_tail;
     size_t max_groups, max_values;
     int64_t now;
-    signed char *cache; /* per selection of one rule */
+    signed char *cache; /* per rule, per selection: [rule * ncache + sel] */
     size_t ncache;
     bool *hit;          /* per rule: matched this event */
     json_t **matched;   /* per rule: fields that matched this event */
@@ -141,11 +141,15 @@ static int grow_buckets(struct corr_engine *e)
     return 0;
 }
 
-/* The group of (r, key); a new one when create, else NULL when absent. */
-static struct group *group_get(struct corr_engine *e, const struct corr_rule *r, const char *key,
-                               json_t *fields, bool create)
+static uint64_t group_hash(const struct corr_rule *r, const char *key)
 {
-    uint64_t h = fnv(fnv(1469598103934665603ULL, &r->index, sizeof(r->index)), key, strlen(key));
+    return fnv(fnv(1469598103934665603ULL, &r->index, sizeof(r->index)), key, strlen(key));
+}
+
+/* The group of (r, key), made the most recently used; NULL when absent. */
+static struct group *group_find(struct corr_engine *e, const struct corr_rule *r, const char *key)
+{
+    uint64_t h = group_hash(r, key);
     for (struct group *g = e->buckets[h & (e->nbuckets - 1)]; g; g = g->hnext) {
         if (g->hash == h && g->rule == r && strcmp(g->key, key) == 0) {
             lru_unlink(e, g);
@@ -153,8 +157,15 @@ static struct group *group_get(struct corr_engine *e, const struct corr_rule *r,
             return g;
         }
     }
-    if (!create)
-        return NULL;
+    return NULL;
+}
+
+/* A new group for (r, key) holding fields (a reference is taken); the
+ * least recently used go first when max_groups is reached. */
+static struct group *group_new(struct corr_engine *e, const struct corr_rule *r, const char *key,
+                               json_t *fields)
+{
+    uint64_t h = group_hash(r, key);
     while (e->st.groups >= e->max_groups && e->lru_head) {
         group_free(e, e->lru_head);
         e->st.groups_evicted++;
@@ -192,7 +203,7 @@ static struct group *group_get(struct corr_engine *e, const struct corr_rule *r,
 /* ---- keys -------------------------------------------------------------- */
 
 /* Canonical "field=value|field=value" for group-by entry paths of ref j;
- * fields gets field -> value (JSON null when absent). */
+ * fields (when not NULL) gets field -> value (JSON null when absent). */
 static void make_key(const struct corr_rule *r, size_t j, json_t *event, char *key,
                      json_t *fields)
 {
@@ -206,8 +217,9 @@ static void make_key(const struct corr_rule *r, size_t j, json_t *event, char *k
         int n = snprintf(key + used, KEY_MAX - used, "%s%s=%s", g ? "|" : "", r->group[g], val);
         if (n > 0)
             used += (size_t)n < KEY_MAX - used ? (size_t)n : KEY_MAX - used - 1;
-        json_object_set(fields, r->group[g], v && !json_is_array(v) && !json_is_object(v)
-                                                 ? v : json_null());
+        if (fields != NULL)
+            json_object_set(fields, r->group[g], v && !json_is_array(v) && !json_is_object(v)
+                                                     ? v : json_null());
     }
 }
 
@@ -372,7 +384,8 @@ static void emit(struct corr_engine *e, const struct corr_rule *r, const char *k
         cb(&h, arg);
 }
 
-/* The fields of a plain rule's selections that held, with the event's values. */
+/* The fields of a plain rule's selections that held, with the event's values
+ * (cache: the rule's selection results for this event). */
 static json_t *matched_fields(const struct corr_rule *r, json_t *event, const signed char *cache)
 {
     json_t *m = json_object();
@@ -392,32 +405,42 @@ static json_t *matched_fields(const struct corr_rule *r, json_t *event, const si
     return m;
 }
 
+/* What matched for rule r (hit on this event), made on first use: most hits
+ * of base rules never reach an emitted correlation. Borrowed. */
+static json_t *matched_get(struct corr_engine *e, const struct corr_rule *r, json_t *event)
+{
+    if (e->matched[r->index] == NULL && r->type == CORR_T_PLAIN)
+        e->matched[r->index] =
+            matched_fields(r, event, e->cache + (size_t)r->index * e->ncache);
+    return e->matched[r->index];
+}
+
 static int run_plain(struct corr_engine *e, const struct corr_rule *r, json_t *event, int64_t t,
                      corr_hit_fn cb, void *arg)
 {
-    memset(e->cache, -1, r->nsels);
-    if (!corr_cond_eval(r->cond, r->sels, event, e->cache))
+    signed char *cache = e->cache + (size_t)r->index * e->ncache;
+    memset(cache, -1, r->nsels);
+    if (!corr_cond_eval(r->cond, r->sels, event, cache))
         return 0;
     e->hit[r->index] = true;
-    e->matched[r->index] = matched_fields(r, event, e->cache);
     if (!r->emit)
-        return 0;
+        return 0; /* its matched fields are made only if a correlation fires */
     char key[KEY_MAX];
     json_t *fields = json_object();
     make_key(r, 0, event, key, fields);
     json_t *idv = json_object_get(json_object_get(event, "canh"), "id");
     const char *id = json_string_value(idv);
-    emit(e, r, key, fields, e->matched[r->index], &id, id ? 1 : 0, t, t, cb, arg);
+    emit(e, r, key, fields, matched_get(e, r, event), &id, id ? 1 : 0, t, t, cb, arg);
     json_decref(fields);
     return 1;
 }
 
 /* Feed one reference j of correlation r; true when r fires. */
 static bool corr_step(struct corr_engine *e, const struct corr_rule *r, size_t j, json_t *event,
-                      int64_t t, json_t *matched, corr_hit_fn cb, void *arg)
+                      int64_t t, const struct corr_rule *ref, corr_hit_fn cb, void *arg)
 {
     char key[KEY_MAX], val[KEY_VALUE_MAX];
-    json_t *fields = json_object(), *vcv = NULL;
+    json_t *fields = NULL, *vcv = NULL;
     bool fired = false;
     int64_t from = t - r->span_us, n = 0;
     if (r->type == CORR_T_VALUE_COUNT) {
@@ -425,12 +448,19 @@ static bool corr_step(struct corr_engine *e, const struct corr_rule *r, size_t j
         if (vcv == NULL || json_is_null(vcv) || corr_match_text(vcv, val, sizeof(val)) < 0)
             goto out; /* no value, nothing to count */
     }
-    make_key(r, j, event, key, fields);
+    make_key(r, j, event, key, NULL);
     /* A later step of an ordered chain only extends a chain that has
      * started: without the group it cannot count, so none is made (most
      * flows would otherwise each hold a group of the callback rule and
      * push real state out of the LRU). */
-    struct group *g = group_get(e, r, key, fields, r->type != CORR_T_TEMPORAL_ORDERED || j == 0);
+    struct group *g = group_find(e, r, key);
+    if (g == NULL && (r->type != CORR_T_TEMPORAL_ORDERED || j == 0)) {
+        /* The group-by values are kept as JSON only by a new group. */
+        if ((fields = json_object()) == NULL)
+            goto out;
+        make_key(r, j, event, key, fields);
+        g = group_new(e, r, key, fields);
+    }
     if (g == NULL)
         goto out;
     if (g->last_t != NO_TIME && t < g->last_t - r->span_us)
@@ -467,7 +497,8 @@ static bool corr_step(struct corr_engine *e, const struct corr_rule *r, size_t j
         }
         if (r->type == CORR_T_EVENT_COUNT && g->tn > 0 && g->times[g->thead] < first)
             first = g->times[g->thead];
-        json_t *m = json_deep_copy(matched ? matched : fields);
+        json_t *matched = matched_get(e, ref, event);
+        json_t *m = json_deep_copy(matched ? matched : g->fields);
         if (m && vcv)
             json_object_set(m, r->vc_field, vcv);
         emit(e, r, key, g->fields, m, ids, nids, first, t, cb, arg);
@@ -489,10 +520,10 @@ static int run_corr(struct corr_engine *e, const struct corr_rule *r, json_t *ev
         const struct corr_rule *ref = r->refs[j];
         if (!e->hit[ref->index])
             continue;
-        if (corr_step(e, r, j, event, t, e->matched[ref->index], cb, arg)) {
+        if (corr_step(e, r, j, event, t, ref, cb, arg)) {
             if (!e->hit[r->index]) {
                 e->hit[r->index] = true;
-                e->matched[r->index] = json_incref(e->matched[ref->index]);
+                e->matched[r->index] = json_incref(matched_get(e, ref, event));
             }
             hits += r->emit;
         }
@@ -575,7 +606,7 @@ struct corr_engine *corr_engine_new(const struct corr_rules *rules)
         if (rules->rules[i]->nsels > e->ncache)
             e->ncache = rules->rules[i]->nsels;
     e->buckets = calloc(e->nbuckets, sizeof(*e->buckets));
-    e->cache = calloc(e->ncache + 1, 1);
+    e->cache = calloc(rules->nrules * e->ncache + 1, 1);
     e->hit = calloc(rules->nrules + 1, sizeof(*e->hit));
     e->matched = calloc(rules->nrules + 1, sizeof(*e->matched));
     if (e->buckets == NULL || e->cache == NULL || e->hit == NULL || e->matched == NULL) {
