@@ -235,17 +235,24 @@ static int fscan_yara_try(const char *path, const char *text, const char *ns,
     return errs == 0 && ctx->nerr == 0 ? 0 : -1;
 }
 
-/* Compile one file into the real compiler, skipping broken rules. */
-static void fscan_yara_add(YR_COMPILER *real, const char *path, struct fscan_yara_ctx *ctx,
-                           struct fscan_yara_load_stats *st)
+/* A file that compiles alone: the file itself (text NULL) or its text with
+ * the broken rules blanked, and its namespace. */
+struct fscan_yara_src {
+    const char *path;
+    char *text;
+    char ns[128];
+};
+
+/* Find what of one file compiles, skipping broken rules. 0, or -1 when
+ * nothing of it can be loaded (reported). */
+static int fscan_yara_prepare(const char *path, const char *ns, struct fscan_yara_ctx *ctx,
+                              struct fscan_yara_load_stats *st, struct fscan_yara_src *out)
 {
     struct fscan_yara_block blocks[1024];
-    char ns[128];
     char *text = NULL;
     size_t len = 0;
     int nb = 0, rounds = 0;
 
-    fscan_yara_ns(path, ns, sizeof(ns));
     ctx->path = path;
     if (fscan_yara_try(path, NULL, ns, ctx) == 0)
         goto add;
@@ -292,19 +299,88 @@ static void fscan_yara_add(YR_COMPILER *real, const char *path, struct fscan_yar
         st->files_failed++;
     goto out;
 add:
+    out->path = path;
+    out->text = text;
+    snprintf(out->ns, sizeof(out->ns), "%s", ns);
+    return 0;
+out:
+    free(text);
+    return -1;
+}
+
+/* Add a prepared file to the real compiler; the number of errors. */
+static int fscan_yara_real_add(YR_COMPILER *real, const struct fscan_yara_src *s,
+                               struct fscan_yara_ctx *ctx)
+{
+    int errs = 1;
+
+    ctx->path = s->path;
     ctx->quiet = false;
     ctx->nerr = 0;
-    if (text == NULL) {
-        FILE *f = fopen(path, "r");
+    if (s->text == NULL) {
+        FILE *f = fopen(s->path, "r");
         if (f != NULL) {
-            yr_compiler_add_file(real, f, ns, path);
+            errs = yr_compiler_add_file(real, f, s->ns, s->path);
             fclose(f);
         }
     } else {
-        yr_compiler_add_string(real, text, ns);
+        errs = yr_compiler_add_string(real, s->text, s->ns);
     }
-out:
-    free(text);
+    return errs > 0 || ctx->nerr > 0 ? (errs > 0 ? errs : ctx->nerr) : 0;
+}
+
+/* Compile the files into *realp. A file that compiles alone but not with
+ * the ones before it (a rule or namespace clash, a global rule) leaves
+ * YARA's compiler unusable: it is reported and skipped, and the compiler is
+ * rebuilt from the files accepted so far. */
+static int fscan_yara_build(YR_COMPILER **realp, char **files, size_t nfiles,
+                            struct fscan_yara_ctx *ctx, struct fscan_yara_load_stats *st)
+{
+    struct fscan_yara_src *ok = calloc(nfiles + 1, sizeof(*ok));
+    size_t nok = 0;
+    int rc = 0;
+
+    if (ok == NULL)
+        return -1;
+    for (size_t i = 0; i < nfiles; i++) {
+        struct fscan_yara_src s;
+        char ns[128], base[100];
+        int dup = 1;
+        if (files[i] == NULL)
+            continue;
+        /* one namespace per file, from its name, unique in the set */
+        fscan_yara_ns(files[i], base, sizeof(base));
+        snprintf(ns, sizeof(ns), "%s", base);
+        for (size_t k = 0; k < nok; k++)
+            if (strcmp(ok[k].ns, ns) == 0) {
+                snprintf(ns, sizeof(ns), "%s_%d", base, ++dup);
+                k = (size_t)-1;
+            }
+        if (fscan_yara_prepare(files[i], ns, ctx, st, &s) != 0)
+            continue;
+        if (fscan_yara_real_add(*realp, &s, ctx) == 0) {
+            ok[nok++] = s;
+            continue;
+        }
+        for (int e = 0; e < ctx->nerr; e++)
+            log_error("yara", "%s:%d: %s (with the files loaded before it); file skipped", s.path,
+                      ctx->err_line[e], ctx->err_msg[e]);
+        st->files_failed++;
+        free(s.text);
+        yr_compiler_destroy(*realp);
+        *realp = NULL;
+        if (yr_compiler_create(realp) != ERROR_SUCCESS) {
+            rc = -1;
+            break;
+        }
+        yr_compiler_set_callback(*realp, fscan_yara_compiler_cb, ctx);
+        for (size_t k = 0; k < nok; k++)
+            fscan_yara_real_add(*realp, &ok[k], ctx);
+    }
+    for (size_t k = 0; k < nok; k++)
+        free(ok[k].text);
+    free(ok);
+    return rc;
 }
 
 static int fscan_yara_cmp(const void *a, const void *b)
@@ -372,9 +448,8 @@ struct fscan_yara *fscan_yara_load(const char *const *paths, size_t n,
     for (size_t i = 0; i < n; i++)
         fscan_yara_expand(paths[i], files, &nfiles, 0);
     st->files = nfiles;
-    for (size_t i = 0; i < nfiles; i++)
-        if (files[i] != NULL)
-            fscan_yara_add(real, files[i], ctx, st);
+    if (fscan_yara_build(&real, files, nfiles, ctx, st) != 0)
+        goto fail;
     st->warnings = ctx->warnings;
     if (yr_compiler_get_rules(real, &y->rules) != ERROR_SUCCESS)
         goto fail;

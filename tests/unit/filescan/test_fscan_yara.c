@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -195,6 +196,50 @@ TEST(severity_and_json_from_meta)
     fscan_yara_scanner_free(s);
     fscan_yara_unref(y);
     unlink(p);
+}
+
+/* Two files of the same name in two directories, each with a rule "dup":
+ * both load, each in its own namespace. */
+TEST(same_file_name_twice_gets_two_namespaces)
+{
+    char d[64], p1[128], p2[128];
+    snprintf(d, sizeof(d), "/tmp/canh-ns-XXXXXX");
+    CHECK(mkdtemp(d) != NULL);
+    snprintf(p1, sizeof(p1), "%s/a", d);
+    snprintf(p2, sizeof(p2), "%s/b", d);
+    mkdir(p1, 0700);
+    mkdir(p2, 0700);
+    snprintf(p1, sizeof(p1), "%s/a/site.yar", d);
+    snprintf(p2, sizeof(p2), "%s/b/site.yar", d);
+    FILE *f = fopen(p1, "w");
+    fputs("rule dup { strings: $a = \"one\" condition: $a }\n", f);
+    fclose(f);
+    f = fopen(p2, "w");
+    fputs("rule dup { strings: $a = \"two\" condition: $a }\n", f);
+    fclose(f);
+    const char *paths[] = { d };
+    struct fscan_yara_load_stats st;
+    struct fscan_yara_result r;
+    struct fscan_yara *y = fscan_yara_load(paths, 1, &st);
+    CHECK(y != NULL);
+    if (y != NULL) {
+        CHECK_EQ_INT(fscan_yara_rule_count(y), 2);
+        CHECK_EQ_INT(st.files_failed + st.rules_failed, 0);
+        struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 0);
+        fscan_yara_scan(s, (const uint8_t *)"one two", 7, &r);
+        CHECK_EQ_INT(r.n, 2);
+        if (r.n == 2)
+            CHECK(strcmp(fscan_yara_rule_ns(r.rule[0]), fscan_yara_rule_ns(r.rule[1])) != 0);
+        fscan_yara_scanner_free(s);
+        fscan_yara_unref(y);
+    }
+    unlink(p1);
+    unlink(p2);
+    snprintf(p1, sizeof(p1), "%s/a", d);
+    snprintf(p2, sizeof(p2), "%s/b", d);
+    rmdir(p1);
+    rmdir(p2);
+    rmdir(d);
 }
 
 static char *slurp(const char *path, size_t *len)
