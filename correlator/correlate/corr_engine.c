@@ -204,23 +204,45 @@ static struct group *group_new(struct corr_engine *e, const struct corr_rule *r,
 
 /* Canonical "field=value|field=value" for group-by entry paths of ref j;
  * fields (when not NULL) gets field -> value (JSON null when absent). */
+static size_t key_append(char *key, size_t used, const char *s, size_t n)
+{
+    if (n > KEY_MAX - 1 - used)
+        n = KEY_MAX - 1 - used;
+    memcpy(key + used, s, n);
+    return used + n;
+}
+
 static void make_key(const struct corr_rule *r, size_t j, json_t *event, char *key,
                      json_t *fields)
 {
     size_t used = 0;
-    key[0] = '\0';
     for (size_t g = 0; g < r->ngroup; g++) {
         json_t *v = corr_match_get(event, r->group_path[g][j].comp, r->group_path[g][j].n);
-        char val[KEY_VALUE_MAX] = "";
-        if (v != NULL && corr_match_text(v, val, sizeof(val)) < 0)
-            val[0] = '\0';
-        int n = snprintf(key + used, KEY_MAX - used, "%s%s=%s", g ? "|" : "", r->group[g], val);
-        if (n > 0)
-            used += (size_t)n < KEY_MAX - used ? (size_t)n : KEY_MAX - used - 1;
+        char val[KEY_VALUE_MAX];
+        const char *vs = "";
+        size_t vn = 0;
+        if (json_is_string(v)) {
+            vs = json_string_value(v);
+            vn = strlen(vs);
+            if (vn > KEY_VALUE_MAX - 1)
+                vn = KEY_VALUE_MAX - 1;
+        } else if (v != NULL) {
+            int k = corr_match_text(v, val, sizeof(val));
+            if (k > 0) {
+                vs = val;
+                vn = (size_t)k;
+            }
+        }
+        if (g)
+            used = key_append(key, used, "|", 1);
+        used = key_append(key, used, r->group[g], strlen(r->group[g]));
+        used = key_append(key, used, "=", 1);
+        used = key_append(key, used, vs, vn);
         if (fields != NULL)
             json_object_set(fields, r->group[g], v && !json_is_array(v) && !json_is_object(v)
                                                      ? v : json_null());
     }
+    key[used] = '\0';
 }
 
 /* ---- per-type state ---------------------------------------------------- */

@@ -242,7 +242,8 @@ bool corr_rules_reads_key(const struct corr_rules *r, const char *key, size_t le
     if (r == NULL || r->pre == NULL)
         return true;
     for (size_t i = 0; i < r->pre->nkeys; i++)
-        if (strncmp(r->pre->keys[i], key, len) == 0 && r->pre->keys[i][len] == '\0')
+        if (r->pre->keys[i][0] == key[0] && strncmp(r->pre->keys[i], key, len) == 0 &&
+            r->pre->keys[i][len] == '\0')
             return true;
     return false;
 }

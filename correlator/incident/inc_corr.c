@@ -94,7 +94,7 @@ bool inc_corr_reads_key(const struct inc_corr *c, const char *key, size_t len)
 {
     static const char *const own[] = { "timestamp", "event_type", "canh", "src_ip", "dest_ip" };
     for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-        if (strncmp(own[i], key, len) == 0 && own[i][len] == '\0')
+        if (own[i][0] == key[0] && strncmp(own[i], key, len) == 0 && own[i][len] == '\0')
             return true;
     return corr_rules_reads_key(c->rules, key, len);
 }
