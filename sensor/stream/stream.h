@@ -86,12 +86,26 @@ enum tcp_event {
 
 /* Typed config (stream_cfg.c fills it from sensor.yaml). Memcaps are per
  * worker here; stream_cfg_load() divides the sensor-wide values. */
+/* Which RST ends a session (stream.reset-policy), after Suricata's
+ * StreamTcpValidateRst and its host OS policies. Either way a RST whose ACK
+ * acknowledges bytes the receiver never sent is ignored (TCP_EV_RST_INVALID),
+ * as is one whose sequence number the policy rejects.
+ *   TCP_RST_BSD (default, Suricata's default policy): the sequence number must
+ *     be exactly the sender's next one, the FIN counting as one byte. A host
+ *     that sent its FIN at s and then a RST at s (the usual RST of a closed
+ *     socket answering the peer's data) does not reset: the peer's data keep
+ *     being reassembled, as Suricata and tshark do.
+ *   TCP_RST_LINUX: anywhere in [next expected byte, furthest byte + window]
+ *     (Suricata's Linux policy), so that RST resets. */
+enum tcp_rst_policy { TCP_RST_BSD = 0, TCP_RST_LINUX };
+
 struct tcp_cfg {
     bool midstream;          /* stream.midstream: pick up sessions without SYN */
     uint64_t memcap;         /* stream.memcap: bytes of session state */
     uint64_t reasm_memcap;   /* stream.reassembly.memcap: bytes of held segments */
     uint64_t depth;          /* stream.reassembly.depth: per direction, 0 = unlimited */
     uint32_t window;         /* stream.reassembly.match-window: tail kept for matching */
+    enum tcp_rst_policy rst_policy; /* stream.reset-policy */
 };
 
 /* Per-worker counters (read by the stats EVE). */

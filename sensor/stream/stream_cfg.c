@@ -6,6 +6,7 @@
  * sensor-wide and split evenly among the workers.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "cfg.h"
 #include "log.h"
@@ -26,6 +27,8 @@ static const struct cfg_opt stream_cfg_opts[] = {
       "bytes reassembled per direction of a session (0 = no limit)" },
     { "stream.reassembly.match-window", CFG_SIZE, "256", 0, CFG_KB(64),
       "bytes of earlier data kept for matches across segments (>= longest content - 1)" },
+    { "stream.reset-policy", CFG_STR, "bsd", 0, 0,
+      "which RST ends a session: bsd (seq = next expected, FIN counted) or linux (in window)" },
 };
 
 int stream_cfg_schema(struct cfg *c)
@@ -42,6 +45,15 @@ int stream_cfg_load(const struct cfg *c, unsigned nworkers, struct tcp_cfg *out)
     out->reasm_memcap = (uint64_t)cfg_get_int(c, "stream.reassembly.memcap") / nworkers;
     out->depth = (uint64_t)cfg_get_int(c, "stream.reassembly.depth");
     out->window = (uint32_t)cfg_get_int(c, "stream.reassembly.match-window");
+    const char *rp = cfg_get_str(c, "stream.reset-policy");
+    if (rp == NULL || strcmp(rp, "bsd") == 0) {
+        out->rst_policy = TCP_RST_BSD;
+    } else if (strcmp(rp, "linux") == 0) {
+        out->rst_policy = TCP_RST_LINUX;
+    } else {
+        log_error("stream", "stream.reset-policy: \"%s\" is not a policy (bsd or linux)", rp);
+        return -1;
+    }
     if (out->memcap < (uint64_t)CFG_KB(64)) {
         log_error("stream", "stream.memcap: %" PRIu64 " bytes per worker for %u workers is too "
                   "small (raise stream.memcap to at least %u kb)",
@@ -53,8 +65,9 @@ int stream_cfg_load(const struct cfg *c, unsigned nworkers, struct tcp_cfg *out)
 
 void stream_cfg_log(const struct tcp_cfg *tc, unsigned nworkers)
 {
-    log_info("stream", "midstream %s, depth %" PRIu64 ", match-window %u, per worker (of %u): "
+    log_info("stream", "midstream %s, depth %" PRIu64 ", match-window %u, reset-policy %s, per worker (of %u): "
              "memcap %" PRIu64 ", reassembly.memcap %" PRIu64,
-             tc->midstream ? "on" : "off", tc->depth, tc->window, nworkers, tc->memcap,
+             tc->midstream ? "on" : "off", tc->depth, tc->window,
+             tc->rst_policy == TCP_RST_LINUX ? "linux" : "bsd", nworkers, tc->memcap,
              tc->reasm_memcap);
 }

@@ -3,8 +3,8 @@
  *
  * The handshake fixes each side's initial sequence number; payload and ACKs
  * then go to tcp_reasm. A session exists only from a SYN, or from any packet
- * when stream.midstream is on. A RST counts only inside the receiver's
- * window (a forged RST must not stop inspection). No time is read: timeouts
+ * when stream.midstream is on. A RST counts only when stream.reset-policy
+ * accepts its sequence number (a forged RST must not stop inspection). No time is read: timeouts
  * belong to the flow table, which ends sessions with tcp_state_session_end().
  */
 #include <stddef.h>
@@ -80,19 +80,45 @@ static void state_payload(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
         tcp_reasm_data(ctx, s, dir, seq, p->payload, p->payload_len);
 }
 
-/* RST: valid when its sequence lies in what the receiver would accept. */
+/* The stream offset just past everything dir has sent: data, then its FIN
+ * (which takes one sequence number). */
+static uint64_t state_sent_end(const struct tcp_dir *d)
+{
+    uint64_t end = d->max_end > d->next_off ? d->max_end : d->next_off;
+
+    if ((d->flags & TCP_DF_FIN) && d->fin_off + 1 > end)
+        end = d->fin_off + 1;
+    return end;
+}
+
+/* Does this RST of dir end the session? (stream.h: enum tcp_rst_policy) */
+static bool state_rst_valid(const struct tcp_ctx *ctx, const struct tcp_session *s, int dir,
+                            const struct packet *p)
+{
+    const struct tcp_dir *d = &s->d[dir], *r = &s->d[!dir];
+
+    /* a RST may acknowledge only what the receiver has sent */
+    if ((p->tcp_flags & TCPF_ACK) && p->tcp_ack != 0 && (r->flags & TCP_DF_INIT) &&
+        tcp_reasm_seq_off(r, p->tcp_ack) > (int64_t)state_sent_end(r))
+        return false;
+    if (!(d->flags & TCP_DF_INIT))
+        return true;   /* this side never sent anything: no sequence to check */
+    int64_t off = tcp_reasm_seq_off(d, p->tcp_seq);
+    if (ctx->cfg.rst_policy == TCP_RST_LINUX) {
+        uint64_t win = r->win > 0 ? r->win : 1;
+        return off >= (int64_t)d->next_off &&
+               (uint64_t)off <= (d->max_end > d->next_off ? d->max_end : d->next_off) + win;
+    }
+    return off == (int64_t)state_sent_end(d);
+}
+
+/* RST: the session closes when the policy accepts it; held data of both
+ * directions is flushed (holes as gaps). */
 static void state_rst(struct tcp_ctx *ctx, struct tcp_session *s, int dir, const struct packet *p)
 {
-    struct tcp_dir *d = &s->d[dir];
-
-    if (d->flags & TCP_DF_INIT) {
-        int64_t off = tcp_reasm_seq_off(d, p->tcp_seq);
-        uint64_t win = s->d[!dir].win > 0 ? s->d[!dir].win : 1;
-        uint64_t hi = (d->max_end > d->next_off ? d->max_end : d->next_off) + win;
-        if (off < (int64_t)d->next_off || (uint64_t)off > hi) {
-            tcp_ctx_event(ctx, TCP_EV_RST_INVALID);
-            return;
-        }
+    if (!state_rst_valid(ctx, s, dir, p)) {
+        tcp_ctx_event(ctx, TCP_EV_RST_INVALID);
+        return;
     }
     ctx->st.rst++;
     s->state = TCP_STATE_CLOSED;

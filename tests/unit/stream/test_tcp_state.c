@@ -228,6 +228,55 @@ TEST(rst_out_of_window_ignored)
     tcp_ctx_free(c.ctx);
 }
 
+/* stream.reset-policy bsd (default): the client's FIN at s, then a RST at s
+ * (a closed socket answering the server's data) does not reset, so the
+ * server's body keeps being reassembled (as Suricata and tshark do); the RST
+ * at s + 1 does. Under linux the first RST already resets. */
+TEST(rst_after_fin_bsd_policy)
+{
+    for (int pol = 0; pol < 2; pol++) {
+        struct coll c;
+        struct tcp_cfg cfg = t_cfg();
+        struct tcp_session *s = NULL;
+        unsigned ev;
+
+        cfg.rst_policy = pol == 0 ? TCP_RST_BSD : TCP_RST_LINUX;
+        t_ctx(&c, &cfg);
+        t_handshake(&c, &s, CI, SI);
+        t_send(&c, &s, 0, T_ACK, CI + 1, SI + 1, "GET");
+        t_send(&c, &s, 1, T_ACK, SI + 1, CI + 4, "abc");
+        t_send(&c, &s, 0, T_ACK | T_FIN, CI + 4, SI + 4, NULL);
+        ev = t_send(&c, &s, 0, T_RST, CI + 4, 0, NULL);
+        CHECK_EQ_INT(!!(ev & TCP_EV_BIT(TCP_EV_RST_INVALID)), pol == 0);
+        t_send(&c, &s, 1, T_ACK, SI + 4, CI + 4, "def");
+        CHECK(t_streq(&c.d[1], pol == 0 ? "abcdef" : "abc"));
+        CHECK_EQ_INT(c.d[1].rsts, pol == 0 ? 0 : 1);
+        ev = t_send(&c, &s, 0, T_RST, CI + 5, 0, NULL);
+        CHECK_EQ_INT(tcp_session_state(s), TCP_STATE_CLOSED);
+        CHECK_EQ_INT(c.d[1].rsts, 1);
+        tcp_state_session_end(c.ctx, &s);
+        tcp_ctx_free(c.ctx);
+    }
+}
+
+/* A RST that acknowledges bytes the receiver never sent is forged. */
+TEST(rst_with_impossible_ack_ignored)
+{
+    struct coll c;
+    struct tcp_cfg cfg = t_cfg();
+    struct tcp_session *s = NULL;
+
+    t_ctx(&c, &cfg);
+    t_handshake(&c, &s, CI, SI);
+    t_send(&c, &s, 0, T_ACK, CI + 1, SI + 1, "abc");
+    CHECK(t_send(&c, &s, 1, T_RST | T_ACK, SI + 1, CI + 400, NULL) & TCP_EV_BIT(TCP_EV_RST_INVALID));
+    CHECK_EQ_INT(tcp_session_state(s), TCP_STATE_ESTABLISHED);
+    CHECK(!(t_send(&c, &s, 1, T_RST | T_ACK, SI + 1, CI + 4, NULL) & TCP_EV_BIT(TCP_EV_RST_INVALID)));
+    CHECK_EQ_INT(tcp_session_state(s), TCP_STATE_CLOSED);
+    tcp_state_session_end(c.ctx, &s);
+    tcp_ctx_free(c.ctx);
+}
+
 TEST(rst_refuses_syn)
 {
     struct coll c;
