@@ -27,6 +27,6 @@ $(TAXII_VENV)/.stamp: tests/taxii/requirements.txt
 
 TEST_SUITES += taxii
 .PHONY: suite-taxii
-suite-taxii: $(B)/canh-correlator $(TAXII_VENV)/.stamp
+suite-taxii: $(B)/canh-correlator $(B)/canh-sensor $(TAXII_VENV)/.stamp
 	@$(TAXII_VENV)/bin/python tests/taxii/test_taxii.py --bin $(B)/canh-correlator \
 	  --venv $(TAXII_VENV) --sensor $(B)/canh-sensor
