@@ -85,16 +85,18 @@ struct file_tracker *file_track_new(const struct file_track_cfg *cfg, struct fil
     if (t == NULL)
         return NULL;
     t->cfg = *cfg;
+    t->cfg.hashes |= FILE_HASH_SHA256;
     t->mem = mem;
     t->slots = calloc(cfg->max_open, sizeof(*t->slots));
     if (t->slots == NULL)
         goto fail;
     for (uint32_t i = cfg->max_open; i-- > 0;) {
         struct file_obj *fo = &t->slots[i];
-        fo->md5 = EVP_MD_CTX_new();
-        fo->sha1 = EVP_MD_CTX_new();
+        fo->md5 = (t->cfg.hashes & FILE_HASH_MD5) ? EVP_MD_CTX_new() : NULL;
+        fo->sha1 = (t->cfg.hashes & FILE_HASH_SHA1) ? EVP_MD_CTX_new() : NULL;
         fo->sha256 = EVP_MD_CTX_new();
-        if (fo->md5 == NULL || fo->sha1 == NULL || fo->sha256 == NULL)
+        if (fo->sha256 == NULL || ((t->cfg.hashes & FILE_HASH_MD5) && fo->md5 == NULL) ||
+            ((t->cfg.hashes & FILE_HASH_SHA1) && fo->sha1 == NULL))
             goto fail;
         fo->next_free = t->free_list;
         t->free_list = fo;
@@ -146,7 +148,7 @@ struct file_obj *file_track_open(struct file_tracker *t, uint64_t tx_id, int dir
     t->st.opened++;
     memset(&fo->fi, 0, sizeof(fo->fi));
     fo->in_use = true;
-    fo->keep = true;
+    fo->keep = t->cfg.keep_content;
     fo->fi.tx_id = tx_id;
     fo->fi.dir = dir;
     fo->fi.state = FILE_STATE_OPEN;
@@ -154,8 +156,8 @@ struct file_obj *file_track_open(struct file_tracker *t, uint64_t tx_id, int dir
         fo->fi.name_len = name_len < FILE_NAME_MAX - 1 ? name_len : FILE_NAME_MAX - 1;
         memcpy(fo->fi.name, name, fo->fi.name_len);
     }
-    fo->hash_ok = EVP_DigestInit_ex(fo->md5, EVP_md5(), NULL) == 1 &&
-                  EVP_DigestInit_ex(fo->sha1, EVP_sha1(), NULL) == 1 &&
+    fo->hash_ok = (fo->md5 == NULL || EVP_DigestInit_ex(fo->md5, EVP_md5(), NULL) == 1) &&
+                  (fo->sha1 == NULL || EVP_DigestInit_ex(fo->sha1, EVP_sha1(), NULL) == 1) &&
                   EVP_DigestInit_ex(fo->sha256, EVP_sha256(), NULL) == 1;
     return fo;
 }
@@ -239,8 +241,8 @@ void file_track_append(struct file_tracker *t, struct file_obj *fo, const uint8_
         fi->head_len += h;
     }
     if (take > 0 && fo->hash_ok)
-        fo->hash_ok = EVP_DigestUpdate(fo->md5, data, take) == 1 &&
-                      EVP_DigestUpdate(fo->sha1, data, take) == 1 &&
+        fo->hash_ok = (fo->md5 == NULL || EVP_DigestUpdate(fo->md5, data, take) == 1) &&
+                      (fo->sha1 == NULL || EVP_DigestUpdate(fo->sha1, data, take) == 1) &&
                       EVP_DigestUpdate(fo->sha256, data, take) == 1;
     if (take > 0 && fo->keep) {
         if (file_track_grow(t, fo, take)) {
@@ -264,9 +266,10 @@ void file_track_close(struct file_tracker *t, struct file_obj *fo, bool truncate
     else if (fi->state == FILE_STATE_OPEN)
         fi->state = FILE_STATE_CLOSED;
     fi->hashed = fo->hash_ok && fi->state == FILE_STATE_CLOSED &&
-                 EVP_DigestFinal_ex(fo->md5, fi->md5, &n) == 1 &&
-                 EVP_DigestFinal_ex(fo->sha1, fi->sha1, &n) == 1 &&
+                 (fo->md5 == NULL || EVP_DigestFinal_ex(fo->md5, fi->md5, &n) == 1) &&
+                 (fo->sha1 == NULL || EVP_DigestFinal_ex(fo->sha1, fi->sha1, &n) == 1) &&
                  EVP_DigestFinal_ex(fo->sha256, fi->sha256, &n) == 1;
+    fi->hashes = fi->hashed ? (uint8_t)t->cfg.hashes : 0;
     fi->data_complete = fo->keep && fi->data_len == fi->size;
     if (fi->state == FILE_STATE_TRUNCATED)
         t->st.truncated++;

@@ -1,6 +1,7 @@
 /* file_track: the files of one worker (HTTP request and response bodies),
  * fed chunk by chunk by the app layer, hashed incrementally (MD5, SHA-1,
- * SHA-256 through OpenSSL EVP) and kept in memory for YARA and file-store.
+ * SHA-256 through OpenSSL EVP; MD5 and SHA-1 only when asked for) and, when
+ * a consumer needs them (YARA, file-store), kept in memory.
  *
  * Limits: a file keeps and hashes at most max_file_size bytes (beyond that
  * it is TRUNCATED and its hashes are not reported); all kept content of
@@ -25,6 +26,11 @@ enum file_state {
     FILE_STATE_ERROR,
 };
 
+/* Digests a tracker computes (struct file_track_cfg.hashes, file_info.hashes). */
+#define FILE_HASH_MD5    0x1u
+#define FILE_HASH_SHA1   0x2u
+#define FILE_HASH_SHA256 0x4u
+
 #define FILE_NAME_MAX 256
 #define FILE_HEAD_MAX 2048   /* first bytes kept inline, for libmagic when content is dropped */
 
@@ -36,7 +42,8 @@ struct file_info {
     int dir;                    /* 0 toserver (request body), 1 toclient */
     uint64_t size;              /* bytes seen (also past the limit) */
     enum file_state state;
-    bool hashed;                /* md5/sha1/sha256 cover all `size` bytes */
+    bool hashed;                /* the digests in `hashes` cover all `size` bytes */
+    uint8_t hashes;             /* FILE_HASH_* computed (the others are zero) */
     uint8_t md5[16], sha1[20], sha256[32];
     uint8_t head[FILE_HEAD_MAX];
     size_t head_len;
@@ -55,6 +62,8 @@ struct file_obj;
 struct file_track_cfg {
     uint64_t max_file_size;     /* bytes kept and hashed per file; > 0 */
     uint32_t max_open;          /* open files per worker */
+    unsigned hashes;            /* FILE_HASH_* to compute; SHA-256 is always added */
+    bool keep_content;          /* keep the bytes (YARA, file-store); else hash only */
 };
 
 struct file_track_stats {

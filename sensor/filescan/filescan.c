@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -20,6 +21,7 @@ static const struct cfg_opt fscan_schema[] = {
     { "files.memcap", CFG_SIZE, "256mb", 65536, (int64_t)1 << 40, "file content held at once, whole sensor (beyond: content dropped, counted)" },
     { "files.max-open-files", CFG_INT, "4096", 1, 1000000, "files open at once per worker" },
     { "files.magic", CFG_BOOL, "yes", 0, 0, "fileinfo.magic from libmagic" },
+    { "files.force-hash", CFG_LIST, NULL, 0, 0, "md5 and/or sha1 in fileinfo too (sha256 always; filemd5/filesha1 rules add theirs)" },
     { "yara.enabled", CFG_BOOL, "yes", 0, 0, "scan files and stream heads with YARA" },
     { "yara.rule-path", CFG_STR, "signatures/yara", 0, 0, "directory of *.yar rules (loaded when present)" },
     { "yara-rules", CFG_LIST, NULL, 0, 0, "more YARA rule files (--yara FILE adds to them)" },
@@ -27,7 +29,10 @@ static const struct cfg_opt fscan_schema[] = {
     { "yara.queue-size", CFG_INT, "256", 1, 1000000, "files waiting for a scan thread (live: full = dropped, counted)" },
     { "yara.timeout", CFG_INT, "10", 0, 3600, "seconds per scan (0: none)" },
     { "yara.cache-size", CFG_INT, "4096", 0, 10000000, "recent sha256 results kept, so a file is scanned once" },
-    { "yara.stream-scan-depth", CFG_SIZE, "4kb", 0, 1048576, "first bytes of each TCP direction scanned (0: off)" },
+    /* Off by default: with file rules such as ours (import "pe") every scan
+     * pays the modules' set-up (~0.3 ms), and heads of every TCP direction
+     * doubled the sensor's CPU on the bench for rules that match files. */
+    { "yara.stream-scan-depth", CFG_SIZE, "0", 0, 1048576, "first bytes of each non-HTTP, non-TLS/SSH TCP direction scanned (0: off)" },
     { "file-store.enabled", CFG_BOOL, "no", 0, 0, "write carved files to disk by sha256" },
     { "file-store.dir", CFG_STR, "filestore", 0, 0, "store directory (relative: to the log directory)" },
     { "file-store.max-size", CFG_SIZE, "1gb", 0, (int64_t)1 << 50, "bytes the store may hold (beyond: not stored, counted)" },
@@ -58,6 +63,18 @@ static void fscan_cfg_read(const struct cfg *c, const char *logdir, struct fscan
     out->store_enabled = cfg_get_bool(c, "file-store.enabled");
     out->store_max = (uint64_t)cfg_get_int(c, "file-store.max-size");
     out->eve_files = cfg_get_bool(c, "outputs.eve-log.types.files");
+    const char *const *fh;
+    size_t nfh = cfg_get_list(c, "files.force-hash", &fh);
+    for (size_t i = 0; i < nfh; i++) {
+        if (strcasecmp(fh[i], "md5") == 0)
+            out->hashes |= FILE_HASH_MD5;
+        else if (strcasecmp(fh[i], "sha1") == 0)
+            out->hashes |= FILE_HASH_SHA1;
+        else if (strcasecmp(fh[i], "sha256") == 0)
+            out->hashes |= FILE_HASH_SHA256;
+        else
+            log_warning("files", "files.force-hash: \"%s\" is not md5, sha1 or sha256; ignored", fh[i]);
+    }
     if (dir == NULL)
         dir = "filestore";
     if (dir[0] == '/' || logdir == NULL)
@@ -127,6 +144,7 @@ struct fscan *fscan_new(const struct cfg *c, const char *const *extra_yara, size
         if ((fs->rules = fscan_pool_compile(fs, &st)) == NULL)
             goto fail;
         fs->gen = 1;
+        atomic_store(&fs->yara_rules, fscan_yara_rule_count(fs->rules));
     }
     fs->hl = fscan_load_hashlists(c, rule_files, nrule_files, &hst);
     if (fs->hl == NULL)
@@ -134,6 +152,13 @@ struct fscan *fscan_new(const struct cfg *c, const char *const *extra_yara, size
     if (hst.rules > 0 || hst.rules_failed > 0)
         log_notice("rules", "%zu file-hash rules (%zu failed), %zu lists, %zu digests", hst.rules,
                    hst.rules_failed, hst.lists, hst.hashes);
+    /* Carve only for a consumer: content for YARA (rules loaded) and the
+     * store; digests for fileinfo and the hash lists (md5/sha1 on demand). */
+    fs->cfg.hashes |= fscan_hashlist_digests(fs->hl);
+    fs->cfg.keep_content = fs->cfg.store_enabled ||
+                           (fs->cfg.yara_enabled && atomic_load(&fs->yara_rules) > 0);
+    if (!fs->cfg.eve_files && !fs->cfg.keep_content && fscan_hashlist_rule_count(fs->hl) == 0)
+        fs->cfg.files_enabled = false;
     if (fs->cfg.store_enabled &&
         (fs->store = file_store_new(fs->cfg.store_dir, fs->cfg.store_max)) == NULL)
         goto fail;
@@ -233,7 +258,7 @@ void fscan_get_stats(struct fscan *fs, struct fscan_stats *o)
         .queue_waits = v[FSC_QWAIT], .scanned = v[FSC_SCANNED], .cache_hits = v[FSC_CACHE_HIT],
         .yara_matches = v[FSC_YARA_MATCH], .yara_timeouts = v[FSC_YARA_TIMEOUT],
         .yara_errors = v[FSC_YARA_ERR], .stream_scanned = v[FSC_STREAM_SCANNED],
-        .stream_matches = v[FSC_STREAM_MATCH], .hash_alerts = v[FSC_HASH_ALERT],
+        .stream_matches = v[FSC_STREAM_MATCH], .stream_skipped = v[FSC_STREAM_SKIP], .hash_alerts = v[FSC_HASH_ALERT],
         .stored = v[FSC_STORED], .store_full = v[FSC_STORE_FULL],
         .store_errors = v[FSC_STORE_ERR], .fileinfo_events = v[FSC_EV_FILEINFO],
         .alert_events = v[FSC_EV_ALERT], .reloads = v[FSC_RELOAD],
@@ -265,7 +290,8 @@ struct fscan_stream {
 struct fscan_worker *fscan_worker_new(struct fscan *fs, struct eve_out *eve)
 {
     struct fscan_worker *fw = calloc(1, sizeof(*fw));
-    struct file_track_cfg tc = { fs->cfg.max_file_size, fs->cfg.max_open };
+    struct file_track_cfg tc = { fs->cfg.max_file_size, fs->cfg.max_open, fs->cfg.hashes,
+                                 fs->cfg.keep_content };
 
     if (fw == NULL)
         return NULL;
@@ -387,6 +413,16 @@ static void fscan_stream_submit(struct fscan_worker *fw, struct fscan_stream *s,
     s->len[dir] = s->cap[dir] = 0;
 }
 
+/* A direction that starts with a TLS record header (handshake, alert, CCS
+ * or application data, version 3.x) or an SSH banner carries ciphertext
+ * after its first messages: YARA on it finds nothing worth the scan. */
+static bool fscan_stream_encrypted(const uint8_t *d, size_t n)
+{
+    if (n >= 3 && d[0] >= 0x14 && d[0] <= 0x17 && d[1] == 0x03 && d[2] <= 0x04)
+        return true;
+    return n >= 4 && memcmp(d, "SSH-", 4) == 0;
+}
+
 void fscan_stream_data(struct fscan_worker *fw, struct fscan_stream **slot,
                        const struct flow *f, int dir, const uint8_t *data, size_t len,
                        struct timeval ts)
@@ -398,6 +434,19 @@ void fscan_stream_data(struct fscan_worker *fw, struct fscan_stream **slot,
     if (fw == NULL || (depth = fw->fs->cfg.stream_depth) == 0 || !fw->fs->cfg.yara_enabled ||
         len == 0 || dir < 0 || dir > 1)
         return;
+    if (s != NULL && s->done[dir])
+        return;
+    if (atomic_load_explicit(&fw->fs->yara_rules, memory_order_relaxed) == 0)
+        return;   /* nothing could match */
+    if ((s == NULL || s->len[dir] == 0) && fscan_stream_encrypted(data, len)) {
+        /* ciphertext follows: the direction is not kept */
+        if (s == NULL && (s = calloc(1, sizeof(*s))) == NULL)
+            return;
+        *slot = s;
+        s->done[dir] = true;
+        atomic_fetch_add_explicit(&fw->fs->ctr[FSC_STREAM_SKIP], 1, memory_order_relaxed);
+        return;
+    }
     if (s == NULL) {
         /* once per flow that carries payload, not per packet */
         if ((s = calloc(1, sizeof(*s))) == NULL)

@@ -98,6 +98,7 @@ struct fscan_stats {
     uint64_t queued, queue_drops, queue_waits;
     uint64_t scanned, cache_hits, yara_matches, yara_timeouts, yara_errors;
     uint64_t stream_scanned, stream_matches;
+    uint64_t stream_skipped;    /* directions not kept: TLS/SSH, or no YARA rules */
     uint64_t hash_alerts, stored, store_full, store_errors;
     uint64_t fileinfo_events, alert_events;
     uint64_t reloads, reload_failures;

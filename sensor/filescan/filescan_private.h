@@ -22,6 +22,8 @@ struct fscan_cfg {
     uint32_t max_open;
     int threads, queue_size, timeout, cache_size;
     uint32_t stream_depth;
+    unsigned hashes;           /* FILE_HASH_*: files.force-hash + what hash-list rules need */
+    bool keep_content;         /* a consumer of file bytes exists (YARA rules, file-store) */
     char store_dir[2048];
 };
 
@@ -42,7 +44,7 @@ struct fscan_job {
 enum fscan_ctr {
     FSC_FILES, FSC_TRUNC, FSC_OPEN_FAIL, FSC_MEMCAP, FSC_QUEUED, FSC_QDROP, FSC_QWAIT,
     FSC_SCANNED, FSC_CACHE_HIT, FSC_YARA_MATCH, FSC_YARA_TIMEOUT, FSC_YARA_ERR,
-    FSC_STREAM_SCANNED, FSC_STREAM_MATCH, FSC_HASH_ALERT, FSC_STORED, FSC_STORE_FULL,
+    FSC_STREAM_SCANNED, FSC_STREAM_MATCH, FSC_STREAM_SKIP, FSC_HASH_ALERT, FSC_STORED, FSC_STORE_FULL,
     FSC_STORE_ERR, FSC_EV_FILEINFO, FSC_EV_ALERT, FSC_RELOAD, FSC_RELOAD_FAIL, FSC_MAX
 };
 
@@ -69,7 +71,8 @@ struct fscan {
     size_t nyara_paths;
     struct fscan_yara *rules;  /* under lock */
     uint64_t gen;              /* bumps on every swap; cache entries carry it */
-    _Atomic int reload_req;    /* fscan_reload(); lock-free, so async-signal-safe */
+    _Atomic int reload_req;
+    _Atomic size_t yara_rules; /* rules in the current set (stream heads skip at 0) */    /* fscan_reload(); lock-free, so async-signal-safe */
 
     /* bounded queue */
     pthread_mutex_t lock;

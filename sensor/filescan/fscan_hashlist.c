@@ -377,6 +377,17 @@ static bool fscan_hl_in(const struct fscan_hl_list *l, const uint8_t *digest)
     return false;
 }
 
+unsigned fscan_hashlist_digests(const struct fscan_hashlist *h)
+{
+    unsigned m = 0;
+
+    for (size_t i = 0; h != NULL && i < h->nrules; i++)
+        for (int k = 0; k < 3; k++)
+            if (h->rules[i].list[k] >= 0)
+                m |= 1u << k;   /* k: 0 md5, 1 sha1, 2 sha256 (FILE_HASH_* bits) */
+    return m;
+}
+
 int fscan_hashlist_match(const struct fscan_hashlist *h, const struct file_info *fi,
                          fscan_hashlist_fn cb, void *arg)
 {
@@ -393,7 +404,8 @@ int fscan_hashlist_match(const struct fscan_hashlist *h, const struct file_info 
         bool ok = true;
         for (int k = 0; k < 3 && ok; k++)
             if (r->list[k] >= 0)
-                ok = fscan_hl_in(&h->lists[r->list[k]], dig[k]) != r->negate[k];
+                ok = (fi->hashes & (1u << k)) &&
+                     fscan_hl_in(&h->lists[r->list[k]], dig[k]) != r->negate[k];
         if (ok) {
             hits++;
             cb(arg, &r->info);

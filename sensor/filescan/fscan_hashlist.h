@@ -42,6 +42,9 @@ struct fscan_hashlist *fscan_hashlist_load(const char *const *files, size_t n,
 void fscan_hashlist_free(struct fscan_hashlist *h);
 size_t fscan_hashlist_rule_count(const struct fscan_hashlist *h);
 
+/* The digests the loaded rules compare (FILE_HASH_* bits of file_track.h). */
+unsigned fscan_hashlist_digests(const struct fscan_hashlist *h);
+
 /* Calls cb for every rule the finished file matches (a file without hashes
  * matches nothing). Returns how many matched. */
 typedef void (*fscan_hashlist_fn)(void *arg, const struct fscan_hashlist_rule *r);

@@ -240,6 +240,7 @@ static void fscan_reload_now(struct fscan *fs)
     old = fs->rules;
     fs->rules = y;
     fs->gen++;
+    atomic_store(&fs->yara_rules, fscan_yara_rule_count(y));
     pthread_mutex_unlock(&fs->lock);
     fscan_yara_unref(old);
 }

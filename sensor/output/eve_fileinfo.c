@@ -41,10 +41,14 @@ void eve_fileinfo_object(struct jb *j, const struct file_info *fi,
     jb_bool(j, "gaps", fi->state == FILE_STATE_TRUNCATED && !fi->data_complete);
     jb_str(j, "state", file_state_name(fi->state));
     if (fi->hashed) {
-        file_hex(fi->md5, 16, hex);
-        jb_str(j, "md5", hex);
-        file_hex(fi->sha1, 20, hex);
-        jb_str(j, "sha1", hex);
+        if (fi->hashes & FILE_HASH_MD5) {
+            file_hex(fi->md5, 16, hex);
+            jb_str(j, "md5", hex);
+        }
+        if (fi->hashes & FILE_HASH_SHA1) {
+            file_hex(fi->sha1, 20, hex);
+            jb_str(j, "sha1", hex);
+        }
         file_hex(fi->sha256, 32, hex);
         jb_str(j, "sha256", hex);
     }
@@ -79,6 +83,7 @@ void eve_fileinfo_stats_json(struct jb *j, const struct fscan_stats *s)
     jb_uint(j, "yara_errors", s->yara_errors);
     jb_uint(j, "stream_scanned", s->stream_scanned);
     jb_uint(j, "stream_matches", s->stream_matches);
+    jb_uint(j, "stream_skipped", s->stream_skipped);
     jb_uint(j, "hash_alerts", s->hash_alerts);
     jb_uint(j, "stored", s->stored);
     jb_uint(j, "store_full", s->store_full);

@@ -286,7 +286,8 @@ def generated(a):
     # EICAR download, with file-store on
     req, resp = http_get(b'/download/eicar.com', EICAR)
     files, alerts, _ = case(a, 'eicar-download', conversation(41000, 80, req, resp),
-                            own + ['--set', 'file-store.enabled=yes'])
+                            own + ['--set', 'file-store.enabled=yes',
+                                   '--set', 'files.force-hash=[md5, sha1]'])
     if files is not None:
         fi = files[0]['fileinfo'] if files else {}
         stored = os.path.join(a.out, 'gen', 'eicar-download', 'filestore', sha(EICAR)[:2], sha(EICAR))
@@ -399,14 +400,43 @@ def generated(a):
              'alert fields'),
         ])
 
+    # by default only sha256 is computed (md5/sha1 on demand); no YARA rules
+    # and no store: the file is hashed, not kept, and still logged
+    req, resp = http_get(b'/download/eicar.com', EICAR)
+    files, alerts, _ = case(a, 'default-hashes', conversation(41010, 80, req, resp),
+                            ['--set', 'yara.rule-path='])
+    if files is not None:
+        fi = files[0]['fileinfo'] if files else {}
+        check('default-hashes', [
+            (len(files) == 1, '%d fileinfo events' % len(files)),
+            (fi.get('sha256') == sha(EICAR), 'sha256 %s' % fi.get('sha256')),
+            ('md5' not in fi and 'sha1' not in fi, 'md5/sha1 present: %s' % fi),
+            (not alerts, '%d alerts' % len(alerts)),
+        ])
+
     # a stream head outside HTTP (port 4444): scanned, alert without a file
+    # (yara.stream-scan-depth is 0 by default: on here)
     fr = conversation(41007, 4444, b'HELLO\r\n', EICAR)
-    files, alerts, _ = case(a, 'stream-head', fr, own)
+    head_on = own + ['--set', 'yara.stream-scan-depth=4kb']
+    files, alerts, _ = case(a, 'stream-head', fr, head_on)
     if files is not None:
         hits = [x for x in alerts if x['alert']['signature'] == 'canh_eicar']
         check('stream-head', [(len(files) == 0, '%d files' % len(files)),
                               (len(hits) == 1 and 'fileinfo' not in hits[0]
                                and hits[0]['src_port'] == 4444, 'alerts %s' % hits)])
+    # the same bytes after a TLS record header: ciphertext, not scanned;
+    # and off by default
+    tls = b'\x16\x03\x01\x00\x05hello'
+    for name, frames, extra, want in (
+            ('stream-head-tls', conversation(41011, 4444, tls, tls + EICAR), head_on, (0, 2)),
+            ('stream-head-off', conversation(41012, 4444, b'HELLO\r\n', EICAR), own, (0, 0))):
+        files, alerts, _ = case(a, name, frames, extra)
+        if files is not None:
+            fst = case.stats[-1].get('files', {}) if case.stats else {}
+            check(name, [(not alerts, 'alerts %s' % alerts),
+                         ((fst.get('stream_scanned'), fst.get('stream_skipped')) == want,
+                          'stream_scanned/skipped %s/%s, want %s' % (
+                              fst.get('stream_scanned'), fst.get('stream_skipped'), want))])
 
     # the same file twice: scanned once (cache), matched both times
     f1 = conversation(41008, 80, *http_get(b'/a.com', EICAR))

@@ -28,8 +28,39 @@ static uint8_t *pattern(size_t n)
 
 static struct file_tracker *tracker(uint64_t max, uint32_t nopen, struct file_memcap *m)
 {
-    struct file_track_cfg c = { .max_file_size = max, .max_open = nopen };
+    struct file_track_cfg c = { .max_file_size = max, .max_open = nopen,
+                                .hashes = FILE_HASH_MD5 | FILE_HASH_SHA1, .keep_content = true };
     return file_track_new(&c, m);
+}
+
+/* With no consumer of the bytes (no YARA, no store) and no md5/sha1 asked
+ * for: sha256 only, nothing kept, nothing taken from the memcap. */
+TEST(sha256_only_without_content)
+{
+    struct file_memcap *m = file_memcap_new(1 << 24);
+    struct file_track_cfg cfg = { .max_file_size = 1 << 20, .max_open = 2 };
+    struct file_tracker *t = file_track_new(&cfg, m);
+    size_t n = 50000;
+    uint8_t *b = pattern(n), sha256[32], zero[20] = { 0 };
+    struct file_info a;
+
+    digest(EVP_sha256(), b, n, sha256);
+    struct file_obj *fo = file_track_open(t, 1, 1, NULL, 0);
+    for (size_t i = 0; i < n; i += 1000)
+        file_track_append(t, fo, b + i, 1000);
+    CHECK_EQ_INT(file_memcap_used(m), 0);
+    file_track_close(t, fo, false, &a);
+    CHECK(a.hashed);
+    CHECK_EQ_INT(a.hashes, FILE_HASH_SHA256);
+    CHECK(memcmp(a.sha256, sha256, 32) == 0);
+    CHECK(memcmp(a.md5, zero, 16) == 0 && memcmp(a.sha1, zero, 20) == 0);
+    CHECK(a.data == NULL && !a.data_complete);
+    CHECK_EQ_INT(a.size, n);
+    CHECK_EQ_INT(a.head_len, FILE_HEAD_MAX);   /* the head is kept for libmagic */
+    file_info_fini(&a, m);
+    file_track_free(t);
+    file_memcap_free(m);
+    free(b);
 }
 
 /* The same bytes in one chunk and in one-byte segments give the same digests,

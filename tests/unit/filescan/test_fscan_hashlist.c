@@ -37,6 +37,7 @@ static struct file_info file_of(const char *content)
     EVP_Digest(content, strlen(content), fi.sha1, &l, EVP_sha1(), NULL);
     EVP_Digest(content, strlen(content), fi.sha256, &l, EVP_sha256(), NULL);
     fi.hashed = true;
+    fi.hashes = FILE_HASH_MD5 | FILE_HASH_SHA1 | FILE_HASH_SHA256;
     fi.state = FILE_STATE_CLOSED;
     return fi;
 }
@@ -99,6 +100,11 @@ TEST(lists_and_rules)
     CHECK(!matched(h, &bad, 12));
     CHECK(!matched(h, &good, 10) && !matched(h, &good, 11) && !matched(h, &good, 13));
     CHECK(matched(h, &good, 12));
+    /* the rules need all three digests; a file without md5 matches no md5 rule */
+    CHECK_EQ_INT(fscan_hashlist_digests(h), FILE_HASH_MD5 | FILE_HASH_SHA1 | FILE_HASH_SHA256);
+    bad.hashes = FILE_HASH_SHA256;
+    CHECK(!matched(h, &bad, 10) && !matched(h, &bad, 11) && !matched(h, &bad, 13));
+    bad.hashes = FILE_HASH_MD5 | FILE_HASH_SHA1 | FILE_HASH_SHA256;
     good.hashed = false;   /* a truncated file has no hashes: nothing matches */
     CHECK_EQ_INT(fscan_hashlist_match(h, &good, on_hit, NULL), 0);
     /* fields of the matched rule */
