@@ -386,6 +386,47 @@ test('XSS payloads from the wire render as text', async () => {
   await ctx.close();
 });
 
+test('reporting state: pending with the reason of the failed delivery; outside the policy: not reported', async () => {
+  // run.sh points report.post.url at a closed loopback port: every attempt
+  // fails to connect, so the newest version stays pending with curl's reason.
+  const port = process.env.CANH_REPORT_PORT;
+  const [scan] = await incidentsBy((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  let rep = null;
+  for (let i = 0; i < 100; i++) {
+    rep = (await apiGet(`/incidents/${scan.id}`)).reporting;
+    if (rep && rep.state === 'pending' && rep.reason && rep.attempts >= 1) break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  assert.equal(rep.state, 'pending', JSON.stringify(rep));
+  assert.ok(rep.reason && rep.reason.includes(`127.0.0.1:${port}`), rep.reason);
+  const cat = {};
+  for (const l of ['vi', 'en']) cat[l] = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n', `${l}.json`), 'utf8'));
+  const { ctx, page } = await login('viewer1');
+  for (const lang of ['en', 'vi']) {
+    await setLang(page, lang);
+    await openIncident(page, scan.id);
+    await page.waitForSelector('#reporting #rep-state');
+    assert.equal(await page.textContent('#reporting h2'), cat[lang]['incident.reporting']);
+    assert.equal(await page.textContent('#rep-state'), cat[lang]['rep.pending']);
+    assert.equal(await page.getAttribute('#rep-state', 'data-state'), 'pending');
+    const reason = await page.textContent('#rep-reason');
+    assert.ok(reason.includes(`127.0.0.1:${port}`), reason);
+    assert.ok((await page.textContent('#reporting dl')).includes(cat[lang]['rep.reason']));
+    assert.match(await page.textContent('#rep-next'), /^\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(UTC\+7\)$/);
+    assert.ok(Number(await page.textContent('#rep-attempts')) >= 1);
+    if (lang === 'vi') await page.locator('#reporting').screenshot({ path: path.join(SHOTS, 'reporting.png') });
+  }
+  // an incident of a rule outside report.policy.rules is not reported
+  const [other] = await incidentsBy((i) => (i.src || []).includes(XSS_SRC));
+  assert.equal((await apiGet(`/incidents/${other.id}`)).reporting.state, 'none');
+  await openIncident(page, other.id);
+  await page.waitForSelector('#reporting #rep-state');
+  assert.equal(await page.textContent('#rep-state'), cat.vi['rep.none']);
+  assert.equal(await page.$('#rep-reason'), null);
+  assert.deepEqual(page.errors, []);
+  await ctx.close();
+});
+
 test('new incidents appear in the queue without reload', async () => {
   const { ctx, page } = await login('analyst1');
   await page.waitForSelector('#rows tr[data-id]');

@@ -253,16 +253,37 @@ function esLinks(links) {
       data('a', `${k} ↗`, { href: u, target: '_blank', rel: 'noopener noreferrer', class: 'mono' })))));
 }
 
-function side() {
+// The national-centre reporting state of the newest version (the API's
+// `reporting`: state pending / sent / failed / none, the reason of the last
+// failed attempt, attempts, next attempt, sent time, transport). Absent when
+// the correlator has no reporting module.
+function reporting() {
   const rep = inc.reporting;
+  if (!rep || typeof rep !== 'object') return null;
+  const st = typeof rep.state === 'string' ? rep.state : 'unknown';
+  const known = ['pending', 'sent', 'failed', 'none', 'unknown'].includes(st);
+  const badge = known ? el('span', { class: `rep rep-${st}`, id: 'rep-state', dataset: { state: st } }, T(`rep.${st}`))
+    : data('span', st, { class: 'rep', id: 'rep-state', dataset: { state: st } });
+  const tz = ctx.tz;
+  const transports = { taxii: 'TAXII 2.1', post: 'HTTPS POST' };
+  const time = (v, id) => data('span', fmtTime(v, tz), { class: 'mono', id });
+  return el('section', { class: 'card', id: 'reporting' }, el('h2', null, T('incident.reporting')), kv([
+    ['rep.state', badge],
+    rep.reason && st !== 'sent' ? ['rep.reason', data('span', rep.reason, { id: 'rep-reason', class: 'rep-reason' })] : null,
+    rep.version ? ['rep.version', time(rep.version, 'rep-version')] : null,
+    rep.attempts ? ['rep.attempts', data('span', num(rep.attempts, ctx.lang), { class: 'mono', id: 'rep-attempts' })] : null,
+    rep.next_attempt && st !== 'sent' ? ['rep.next', time(rep.next_attempt, 'rep-next')] : null,
+    rep.sent ? ['rep.sent_at', time(rep.sent, 'rep-sent')] : null,
+    rep.transport ? ['rep.transport', data('span', transports[rep.transport] || rep.transport)] : null,
+  ]), st === 'failed' && !rep.next_attempt ? el('p', { class: 'muted', id: 'rep-stopped' }, T('rep.stopped')) : null);
+}
+
+function side() {
   const links = inc.es_links || {};
   return [
     summary(),
     audit(),
-    rep && el('section', { class: 'card', id: 'reporting' }, el('h2', null, T('incident.reporting')),
-      el('p', null, el('span', { class: `rep rep-${rep.state}` }, has(`rep.${rep.state}`) ? T(`rep.${rep.state}`) : rep.state),
-        rep.version !== undefined && rep.version !== null ? data('span', ` v${rep.version}`, { class: 'muted' }) : null),
-      rep.reason ? data('p', rep.reason, { class: 'muted' }) : null),
+    reporting(),
     esLinks(links),
     related(),
   ];
