@@ -1,9 +1,12 @@
-/* det_build: one Hyperscan block-mode database per (buffer kind, IP protocol
- * group), made of each rule's fast pattern as a literal; identical patterns
- * are merged and map to every rule that chose them. A database is cached on
- * disk as hs_serialize_database() output, named by the sha256 of the
- * Hyperscan version and the exact pattern set, so an unchanged rule set
- * restarts without compiling. A bad or foreign cache file is ignored.
+/* det_build: the Hyperscan block-mode databases and the prefilter for rules
+ * without a fast pattern. Rules are split by class (which pass runs them),
+ * IP protocol group and, for payload rules whose destination or source ports
+ * are a short list, by port: one database per distinct set of rules a port
+ * sees (Suricata's signature group heads), so 1-3 byte patterns are scanned
+ * only where their rules apply. Identical patterns are merged and map to
+ * every rule that chose them. A database is cached on disk as
+ * hs_serialize_database() output, named by the sha256 of the Hyperscan
+ * version and the exact pattern set; a bad or foreign cache file is ignored.
  */
 #include <errno.h>
 #include <hs/hs.h>
@@ -181,13 +184,17 @@ static void cache_write(const char *dir, const char *key, const hs_database_t *d
     free(bytes);
 }
 
-static int compile_db(struct det_engine *e, struct bdb *d, uint8_t buf, uint8_t grp, const char *cache_dir,
-                      struct det_load_stats *st)
+/* Compile (or read from the cache) d as e->mpm[e->nmpm]; the caller records
+ * where it goes (mpm_of or a port map). */
+static int compile_db(struct det_engine *e, struct bdb *d, uint8_t cls, uint8_t buf, uint8_t grp, uint16_t pg,
+                      const char *cache_dir, struct det_load_stats *st)
 {
     struct det_mpm *m = &e->mpm[e->nmpm];
     memset(m, 0, sizeof(*m));
+    m->cls = cls;
     m->buf = buf;
     m->grp = grp;
+    m->pg = pg;
     m->npat = d->n;
     int rc = 0;
     char key[65];
@@ -244,7 +251,7 @@ static int compile_db(struct det_engine *e, struct bdb *d, uint8_t buf, uint8_t 
         k += d->p[i].nrules;
     }
     m->pat_off[d->n] = k;
-    e->mpm_of[buf][grp] = (int32_t)e->nmpm++;
+    e->nmpm++;
     st->patterns += d->n;
 out:
     free(exprs);
@@ -287,6 +294,206 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
+int det_rule_class(const struct det_rule *r)
+{
+    uint16_t rf = r->flags;
+    if (rf & DET_RF_HAS_APPBUF)
+        return DET_CLS_APP;
+    if ((rf & DET_RF_HAS_PAYLOAD) && !(rf & (DET_RF_HAS_PKT_KW | DET_RF_PKT_ONLY | DET_RF_NO_STREAM)))
+        return DET_CLS_STREAM;
+    return DET_CLS_PKT;
+}
+
+/* A port list short enough to key a port group (no exclusions). */
+#define PG_MAX_PORTS 1024
+static bool ports_narrow(const struct det_ports *p)
+{
+    if (p->any || p->nexc > 0 || p->ninc == 0)
+        return false;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->ninc; i++)
+        n += (uint32_t)p->inc[i].hi - p->inc[i].lo + 1;
+    return n <= PG_MAX_PORTS;
+}
+
+/* Where a payload rule with a fast pattern goes: -1 the any-port database,
+ * 0 keyed by its destination ports, 1 by its source ports. A bidirectional
+ * rule may see its ports either way round, so it stays with any port. */
+static int port_side(const struct det_rule *r)
+{
+    if (r->flags & DET_RF_BIDIR)
+        return -1;
+    if (ports_narrow(&r->dp))
+        return 0;
+    if (ports_narrow(&r->sp))
+        return 1;
+    return -1;
+}
+
+struct u32vec {
+    uint32_t *v;
+    uint32_t n, cap;
+};
+
+static int u32vec_push(struct u32vec *a, uint32_t x)
+{
+    if (a->n == a->cap) {
+        uint32_t cap = a->cap ? a->cap * 2 : 64;
+        uint32_t *nv = realloc(a->v, cap * sizeof(*nv));
+        if (nv == NULL)
+            return DET_ERR_NOMEM;
+        a->v = nv;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static int bdb_add_fp(struct bdb *d, const struct det_rule *r, uint32_t idx)
+{
+    const struct det_list *l = &r->lists[r->fp_list];
+    const struct det_content *c = &l->sm[r->fp_sm].u.c;
+    return bdb_add(d, c->pat + c->fp_off, c->fp_len ? c->fp_len : c->len,
+                   (l->sm[r->fp_sm].flags & DET_CF_NOCASE) != 0, idx);
+}
+
+/* One port-keyed family: the rules of (class, group, side) split into
+ * databases by the exact set of rules each port sees. */
+struct pgroup {
+    struct bdb *dbs;
+    uint32_t ndb;
+    uint32_t *set_of_port;     /* 65536 entries: set index + 1, 0 none */
+};
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool rule_has_port(const struct det_ports *p, uint32_t port)
+{
+    for (uint32_t i = 0; i < p->ninc; i++)
+        if (port >= p->inc[i].lo && port <= p->inc[i].hi)
+            return true;
+    return false;
+}
+
+static int pgroup_build(struct pgroup *pg, const struct det_engine *e, const struct u32vec *rules, int side)
+{
+    int rc = DET_ERR_NOMEM;
+    struct u32vec bounds = { 0 }, active = { 0 };
+    uint32_t *set_first = NULL;   /* set k: (rule list in sets_ids from set_first[k], length set_len[k]) */
+    uint32_t *set_len = NULL;
+    struct u32vec sets_ids = { 0 };
+    uint32_t nsets = 0;
+    memset(pg, 0, sizeof(*pg));
+    if (rules->n == 0)
+        return 0;
+    if ((pg->set_of_port = calloc(65536, sizeof(uint32_t))) == NULL)
+        goto out;
+    for (uint32_t i = 0; i < rules->n; i++) {
+        const struct det_rule *r = e->rules[rules->v[i]];
+        const struct det_ports *p = side ? &r->sp : &r->dp;
+        for (uint32_t k = 0; k < p->ninc; k++)
+            if (u32vec_push(&bounds, p->inc[k].lo) != 0 || u32vec_push(&bounds, (uint32_t)p->inc[k].hi + 1) != 0)
+                goto out;
+    }
+    qsort(bounds.v, bounds.n, sizeof(uint32_t), u32_cmp);
+    set_first = calloc(bounds.n, sizeof(uint32_t));
+    set_len = calloc(bounds.n, sizeof(uint32_t));
+    if (set_first == NULL || set_len == NULL)
+        goto out;
+    for (uint32_t b = 0; b + 1 < bounds.n; b++) {
+        uint32_t lo = bounds.v[b], hi = bounds.v[b + 1];
+        if (lo == hi)
+            continue;
+        active.n = 0;
+        for (uint32_t i = 0; i < rules->n; i++) {
+            const struct det_rule *r = e->rules[rules->v[i]];
+            if (rule_has_port(side ? &r->sp : &r->dp, lo) && u32vec_push(&active, rules->v[i]) != 0)
+                goto out;
+        }
+        if (active.n == 0)
+            continue;
+        uint32_t k = 0;
+        for (; k < nsets; k++)
+            if (set_len[k] == active.n &&
+                memcmp(sets_ids.v + set_first[k], active.v, active.n * sizeof(uint32_t)) == 0)
+                break;
+        if (k == nsets) {
+            set_first[k] = sets_ids.n;
+            set_len[k] = active.n;
+            for (uint32_t i = 0; i < active.n; i++)
+                if (u32vec_push(&sets_ids, active.v[i]) != 0)
+                    goto out;
+            nsets++;
+        }
+        for (uint32_t port = lo; port < hi && port < 65536; port++)
+            pg->set_of_port[port] = k + 1;
+    }
+    if ((pg->dbs = calloc(nsets ? nsets : 1, sizeof(*pg->dbs))) == NULL)
+        goto out;
+    pg->ndb = nsets;
+    for (uint32_t k = 0; k < nsets; k++)
+        for (uint32_t i = 0; i < set_len[k]; i++) {
+            uint32_t idx = sets_ids.v[set_first[k] + i];
+            if (bdb_add_fp(&pg->dbs[k], e->rules[idx], idx) != 0)
+                goto out;
+        }
+    rc = 0;
+out:
+    free(bounds.v);
+    free(active.v);
+    free(sets_ids.v);
+    free(set_first);
+    free(set_len);
+    return rc;
+}
+
+static void pgroup_fini(struct pgroup *pg)
+{
+    for (uint32_t k = 0; k < pg->ndb; k++)
+        bdb_fini(&pg->dbs[k]);
+    free(pg->dbs);
+    free(pg->set_of_port);
+}
+
+/* The rules without a fast pattern of one (class, group): the address
+ * index where a side is narrow, the always list for the rest. */
+static int nofp_build(struct det_engine *e, struct det_nofp *nf, const struct u32vec *ids)
+{
+    int rc = DET_ERR_NOMEM;
+    uint32_t *idx = malloc((ids->n + 1) * sizeof(uint32_t));
+    uint8_t *side = malloc(ids->n + 1);
+    nf->always = det_arena_alloc(&e->arena, (ids->n + 1) * sizeof(uint32_t));
+    if (idx == NULL || side == NULL || nf->always == NULL)
+        goto out;
+    uint32_t ni = 0;
+    for (uint32_t i = 0; i < ids->n; i++) {
+        const struct det_rule *r = e->rules[ids->v[i]];
+        bool ns = det_aidx_narrow(&r->src), nd = det_aidx_narrow(&r->dst);
+        if (ns || nd) {
+            /* the side covering fewer addresses */
+            bool dst = !ns || (nd && det_aidx_cover(&r->dst, 4) + det_aidx_cover(&r->dst, 6) <
+                                     det_aidx_cover(&r->src, 4) + det_aidx_cover(&r->src, 6));
+            idx[ni] = ids->v[i];
+            side[ni++] = dst;
+        } else {
+            nf->always[nf->nalways++] = ids->v[i];
+        }
+    }
+    const struct det_rule *const *rules = (const struct det_rule *const *)e->rules;
+    if (det_aidx_build(&nf->a4, &e->arena, 4, rules, idx, side, ni) != 0 ||
+        det_aidx_build(&nf->a6, &e->arena, 6, rules, idx, side, ni) != 0)
+        goto out;
+    rc = 0;
+out:
+    free(idx);
+    free(side);
+    return rc;
+}
+
 int det_mpm_build(struct det_engine *e, const char *cache_dir, struct det_load_stats *st)
 {
     if (cache_dir != NULL && make_dirs(cache_dir) != 0) {
@@ -294,40 +501,38 @@ int det_mpm_build(struct det_engine *e, const char *cache_dir, struct det_load_s
                     cache_dir);
         cache_dir = NULL;
     }
-    struct bdb (*dbs)[DET_GRP_MAX] = calloc(DET_BUF_MAX, sizeof(*dbs));
-    uint32_t *alw[DET_GRP_MAX] = { 0 };
-    int rc = 0;
+    struct bdb (*dbs)[DET_BUF_MAX][DET_GRP_MAX] = calloc(DET_CLS_MAX, sizeof(*dbs));
+    struct u32vec nofp[DET_CLS_MAX][DET_GRP_MAX];
+    struct u32vec keyed[2][2][DET_CLS_MAX];       /* [tcp/udp][dport/sport][class] */
+    struct pgroup pgs[2][2][DET_CLS_MAX];
+    int rc = DET_ERR_NOMEM;
+    memset(nofp, 0, sizeof(nofp));
+    memset(keyed, 0, sizeof(keyed));
+    memset(pgs, 0, sizeof(pgs));
     if (dbs == NULL)
         return DET_ERR_NOMEM;
-    for (int b = 0; b < DET_BUF_MAX; b++)
-        for (int g = 0; g < DET_GRP_MAX; g++)
-            e->mpm_of[b][g] = -1;
-    for (int g = 0; g < DET_GRP_MAX; g++) {
-        alw[g] = det_arena_alloc(&e->arena, (e->nrules + 1) * sizeof(uint32_t));
-        if (alw[g] == NULL) {
-            rc = DET_ERR_NOMEM;
-            goto out;
-        }
-        e->always[g] = alw[g];
-    }
+    for (int c = 0; c < DET_CLS_MAX; c++)
+        for (int b = 0; b < DET_BUF_MAX; b++)
+            for (int g = 0; g < DET_GRP_MAX; g++)
+                e->mpm_of[c][b][g] = -1;
     for (uint32_t i = 0; i < e->nrules; i++) {
         const struct det_rule *r = e->rules[i];
         unsigned groups = rule_groups(r);
+        int cls = det_rule_class(r);
         for (uint16_t k = 0; k < r->nlist; k++)
             e->buf_used |= 1ull << r->lists[k].buf;
+        int side = r->fp_list >= 0 && r->lists[r->fp_list].buf == DET_BUF_PAYLOAD && cls != DET_CLS_APP
+                       ? port_side(r) : -1;
         for (int g = 0; g < DET_GRP_MAX; g++) {
             if (!(groups & (1u << g)))
                 continue;
             if (r->fp_list < 0) {
-                alw[g][e->nalways[g]++] = i;
-                continue;
-            }
-            const struct det_list *l = &r->lists[r->fp_list];
-            const struct det_content *c = &l->sm[r->fp_sm].u.c;
-            const uint8_t *pat = c->pat + c->fp_off;
-            uint32_t len = c->fp_len ? c->fp_len : c->len;
-            if (bdb_add(&dbs[l->buf][g], pat, len, (l->sm[r->fp_sm].flags & DET_CF_NOCASE) != 0, i) != 0) {
-                rc = DET_ERR_NOMEM;
+                if (u32vec_push(&nofp[cls][g], i) != 0)
+                    goto out;
+            } else if (side >= 0 && g != DET_GRP_OTHER) {
+                if (u32vec_push(&keyed[g][side][cls], i) != 0)
+                    goto out;
+            } else if (bdb_add_fp(&dbs[cls][r->lists[r->fp_list].buf][g], r, i) != 0) {
                 goto out;
             }
         }
@@ -335,23 +540,66 @@ int det_mpm_build(struct det_engine *e, const char *cache_dir, struct det_load_s
             st->rules_mpm++;
     }
     uint32_t ndb = 0;
-    for (int b = 0; b < DET_BUF_MAX; b++)
-        for (int g = 0; g < DET_GRP_MAX; g++)
-            ndb += dbs[b][g].n > 0;
+    for (int c = 0; c < DET_CLS_MAX; c++)
+        for (int b = 0; b < DET_BUF_MAX; b++)
+            for (int g = 0; g < DET_GRP_MAX; g++)
+                ndb += dbs[c][b][g].n > 0;
+    for (int g = 0; g < 2; g++)
+        for (int sd = 0; sd < 2; sd++)
+            for (int c = 0; c < DET_CLS_MAX; c++) {
+                if (pgroup_build(&pgs[g][sd][c], e, &keyed[g][sd][c], sd) != 0)
+                    goto out;
+                ndb += pgs[g][sd][c].ndb;
+            }
     e->mpm = calloc(ndb ? ndb : 1, sizeof(*e->mpm));
-    if (e->mpm == NULL) {
-        rc = DET_ERR_NOMEM;
+    if (e->mpm == NULL)
         goto out;
-    }
-    for (int b = 0; b < DET_BUF_MAX && rc == 0; b++)
+    rc = 0;
+    for (int c = 0; c < DET_CLS_MAX && rc == 0; c++)
+        for (int b = 0; b < DET_BUF_MAX && rc == 0; b++)
+            for (int g = 0; g < DET_GRP_MAX && rc == 0; g++)
+                if (dbs[c][b][g].n > 0) {
+                    e->mpm_of[c][b][g] = (int32_t)e->nmpm;
+                    rc = compile_db(e, &dbs[c][b][g], (uint8_t)c, (uint8_t)b, (uint8_t)g, DET_PG_ANY,
+                                    cache_dir, st);
+                }
+    for (int g = 0; g < 2 && rc == 0; g++)
+        for (int sd = 0; sd < 2 && rc == 0; sd++)
+            for (int c = 0; c < DET_CLS_MAX && rc == 0; c++) {
+                struct pgroup *pg = &pgs[g][sd][c];
+                if (pg->ndb == 0)
+                    continue;
+                uint32_t first = e->nmpm;
+                for (uint32_t k = 0; k < pg->ndb && rc == 0; k++)
+                    rc = compile_db(e, &pg->dbs[k], (uint8_t)c, DET_BUF_PAYLOAD, (uint8_t)g,
+                                    (uint16_t)(1 + k), cache_dir, st);
+                uint16_t *map = det_arena_alloc(&e->arena, 65536 * sizeof(uint16_t));
+                if (rc != 0 || map == NULL) {
+                    rc = rc ? rc : DET_ERR_NOMEM;
+                    break;
+                }
+                for (uint32_t port = 0; port < 65536; port++)
+                    map[port] = pg->set_of_port[port] ? (uint16_t)(first + pg->set_of_port[port]) : 0;
+                e->port_map[g][sd][c] = map;
+            }
+    for (int c = 0; c < DET_CLS_MAX && rc == 0; c++)
         for (int g = 0; g < DET_GRP_MAX && rc == 0; g++)
-            if (dbs[b][g].n > 0)
-                rc = compile_db(e, &dbs[b][g], (uint8_t)b, (uint8_t)g, cache_dir, st);
+            rc = nofp_build(e, &e->nofp[c][g], &nofp[c][g]);
     st->databases = e->nmpm;
 out:
-    for (int b = 0; b < DET_BUF_MAX; b++)
+    for (int c = 0; c < DET_CLS_MAX; c++)
+        for (int b = 0; b < DET_BUF_MAX; b++)
+            for (int g = 0; g < DET_GRP_MAX; g++)
+                bdb_fini(&dbs[c][b][g]);
+    for (int c = 0; c < DET_CLS_MAX; c++)
         for (int g = 0; g < DET_GRP_MAX; g++)
-            bdb_fini(&dbs[b][g]);
+            free(nofp[c][g].v);
+    for (int g = 0; g < 2; g++)
+        for (int sd = 0; sd < 2; sd++)
+            for (int c = 0; c < DET_CLS_MAX; c++) {
+                free(keyed[g][sd][c].v);
+                pgroup_fini(&pgs[g][sd][c]);
+            }
     free(dbs);
     return rc;
 }

@@ -330,14 +330,58 @@ bool det_eval_list(const struct det_list *l, const uint8_t *buf, uint32_t len, s
 #define DET_GRP_UDP 1
 #define DET_GRP_OTHER 2
 #define DET_GRP_MAX 3
+/* Rule classes: which passes run a rule (see det_inspect in detect.h).
+ * PKT: packet pass only (no payload, or packet keywords, tcp-pkt, no_stream);
+ * STREAM: payload rules, in the stream pass and in packet passes whose
+ * payload reaches no stream pass; APP: rules reading app-layer buffers. */
+#define DET_CLS_PKT 0
+#define DET_CLS_STREAM 1
+#define DET_CLS_APP 2
+#define DET_CLS_MAX 3
+int det_rule_class(const struct det_rule *r);
+
+/* Port groups: a database holds the rules of one (class, buffer, protocol
+ * group) that apply to any port (group 0), or the rules whose destination
+ * (or source) ports are a short list, one database per distinct set of
+ * such rules; port_map sends a port to its group. */
+#define DET_PG_ANY 0
 struct det_mpm {
-    uint8_t buf, grp;
+    uint8_t cls, buf, grp;
+    uint16_t pg;               /* port group (DET_PG_ANY or one of the port maps) */
     void *db;                  /* hs_database_t * */
     uint32_t npat;
     uint32_t *pat_off;         /* pattern id -> rules pat_rules[pat_off[i] .. pat_off[i+1]) */
     uint32_t *pat_rules;
     size_t db_bytes;
 };
+
+/* Address prefilter (det_aidx.c). */
+struct det_k128 { uint64_t hi, lo; };
+struct det_aidx {
+    uint32_t n;                /* boundaries; segment s = [bound[s], bound[s+1]) */
+    struct det_k128 *bound;
+    uint32_t *off;             /* segment s lists ids[off[s] .. off[s+1]) */
+    uint32_t *ids;
+    uint32_t npairs;
+};
+/* Addresses of version ver an include list covers. */
+double det_aidx_cover(const struct det_addrs *a, uint8_t ver);
+/* A side that covers few addresses (a reputation list, not $HOME_NET). */
+bool det_aidx_narrow(const struct det_addrs *a);
+/* Index rules[ids[i]] by its src (side[i] 0) or dst (1) ranges of version ver. */
+int det_aidx_build(struct det_aidx *x, struct det_arena *ar, uint8_t ver, const struct det_rule *const *rules,
+                   const uint32_t *ids, const uint8_t *side, uint32_t n);
+/* The rules whose indexed ranges may cover addr (borrowed from x). */
+void det_aidx_lookup(const struct det_aidx *x, const uint8_t *addr, uint8_t ver, const uint32_t **ids,
+                     uint32_t *n);
+
+/* Rules without a fast pattern of one (class, protocol group). */
+struct det_nofp {
+    uint32_t *always;          /* evaluated on every inspection of the class (ascending) */
+    uint32_t nalways;
+    struct det_aidx a4, a6;    /* indexed by a narrow source or destination */
+};
+
 struct det_engine {
     struct det_arena arena;
     struct det_rule **rules;   /* in evaluation order; rules[i]->idx == i */
@@ -348,9 +392,12 @@ struct det_engine {
     struct det_classes *classes;
     struct det_mpm *mpm;
     uint32_t nmpm;
-    int32_t mpm_of[DET_BUF_MAX][DET_GRP_MAX];   /* index in mpm or -1 */
-    uint32_t *always[DET_GRP_MAX];              /* rules without a fast pattern */
-    uint32_t nalways[DET_GRP_MAX];
+    /* index in mpm of the any-port database, or -1 */
+    int32_t mpm_of[DET_CLS_MAX][DET_BUF_MAX][DET_GRP_MAX];
+    /* payload port groups for TCP and UDP, by destination and by source port:
+     * port_map[grp][0=dport,1=sport][class][port] = index in mpm + 1, 0 when none */
+    uint16_t *port_map[2][2][DET_CLS_MAX];
+    struct det_nofp nofp[DET_CLS_MAX][DET_GRP_MAX];
     uint64_t buf_used;                          /* bit per enum det_buf some rule reads */
     struct det_load_stats st;
 };

@@ -2,10 +2,11 @@
  * inspect without allocating: a Hyperscan scratch for all of the engine's
  * databases, pcre2 match data, a candidate array and a generation stamp per
  * rule (dedupes candidates without clearing), and the threshold table.
- * det_inspect(): scan each present buffer with its database for the
- * packet's protocol group, add the rules without a fast pattern, sort the
- * candidates into evaluation order, evaluate each fully, apply flowbits and
- * thresholds, and emit alerts.
+ * det_inspect(): for each rule class the pass runs, scan each present buffer
+ * with its any-port database and (payload) the databases of the packet's
+ * ports, look both addresses up in the address index, merge the rules
+ * without a prefilter, then evaluate the candidates in rule order, apply
+ * flowbits and thresholds, and emit alerts.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
@@ -146,6 +147,69 @@ static bool det_pass_wants(const struct det_rule *r, uint32_t f)
     return true;
 }
 
+/* Scan one buffer with the database at mpm index mi (-1: none). */
+static void scan_db(struct det_thread *t, int32_t mi, const struct det_buf_ref *br)
+{
+    if (mi < 0)
+        return;
+    t->cur = &t->e->mpm[mi];
+    t->st.scans++;
+    hs_scan(t->cur->db, (const char *)br->ptr, br->len, 0, t->scratch, on_match, t);
+}
+
+static void add_ids(struct det_thread *t, const uint32_t *ids, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        add_cand(t, ids[i]);
+}
+
+/* Candidates of one rule class: the fast patterns found in the buffers
+ * present (the any-port database and, for the payload, the databases of the
+ * packet's destination and source port), and the address index. */
+static void class_candidates(struct det_thread *t, const struct det_input *in, int c, int g)
+{
+    const struct det_engine *e = t->e;
+    const struct packet *p = in->p;
+    for (int b = 0; b < DET_BUF_MAX; b++) {
+        const struct det_buf_ref *br = &in->buf[b];
+        if (br->ptr == NULL || br->len == 0)
+            continue;
+        scan_db(t, e->mpm_of[c][b][g], br);
+        if (b == DET_BUF_PAYLOAD && g != DET_GRP_OTHER) {
+            const uint16_t *dm = e->port_map[g][0][c], *sm = e->port_map[g][1][c];
+            if (dm != NULL && dm[p->dport] != 0)
+                scan_db(t, (int32_t)dm[p->dport] - 1, br);
+            if (sm != NULL && sm[p->sport] != 0)
+                scan_db(t, (int32_t)sm[p->sport] - 1, br);
+        }
+    }
+    const struct det_nofp *nf = &e->nofp[c][g];
+    const struct det_aidx *ax = p->ip_version == 4 ? &nf->a4 : p->ip_version == 6 ? &nf->a6 : NULL;
+    if (ax != NULL && ax->n > 0) {
+        const uint32_t *ids = NULL;
+        uint32_t n;
+        det_aidx_lookup(ax, p->src, p->ip_version, &ids, &n);
+        add_ids(t, ids, n);
+        det_aidx_lookup(ax, p->dst, p->ip_version, &ids, &n);
+        add_ids(t, ids, n);
+    }
+}
+
+/* Merge the ascending always list al into the sorted candidates (disjoint:
+ * a rule is in one list only); from the back, in place (cand has room for
+ * every rule). */
+static void merge_always(struct det_thread *t, const uint32_t *al, uint32_t na)
+{
+    uint32_t nm = t->ncand, i = nm, j = na, k = nm + na;
+    while (j > 0) {
+        if (i > 0 && t->cand[i - 1] > al[j - 1])
+            t->cand[--k] = t->cand[--i];
+        else
+            t->cand[--k] = al[--j];
+    }
+    t->ncand = nm + na;
+}
+
 int det_inspect(struct det_thread *t, const struct det_input *input, struct det_alert *out, int max)
 {
     const struct det_engine *e = t->e;
@@ -160,33 +224,26 @@ int det_inspect(struct det_thread *t, const struct det_input *input, struct det_
     t->ncand = 0;
     t->st.inspected++;
     int g = proto_group(in->p->proto);
-    for (int b = 0; b < DET_BUF_MAX; b++) {
-        const struct det_buf_ref *br = &in->buf[b];
-        int32_t mi = e->mpm_of[b][g];
-        if (br->ptr == NULL || br->len == 0 || mi < 0)
-            continue;
-        t->cur = &e->mpm[mi];
-        hs_scan(t->cur->db, (const char *)br->ptr, br->len, 0, t->scratch, on_match, t);
+    /* the classes this pass runs (see det_rule_class) */
+    int cls[2], ncls = 0;
+    if (in->flags & DET_IN_APP) {
+        cls[ncls++] = DET_CLS_APP;
+    } else if (in->flags & DET_IN_STREAM) {
+        cls[ncls++] = DET_CLS_STREAM;
+    } else {
+        cls[ncls++] = DET_CLS_PKT;
+        if (!(in->flags & DET_IN_PKT_STREAMED))
+            cls[ncls++] = DET_CLS_STREAM;
     }
-    /* the prefilter's candidates are few: sort them, then merge with the
-     * rules without a fast pattern (already in evaluation order) */
-    uint32_t nm = t->ncand;
-    if (nm > 1)
-        qsort(t->cand, nm, sizeof(uint32_t), u32_cmp);
-    uint32_t na = e->nalways[g];
-    if (na > 0) {
-        /* disjoint (a rule is in one or the other) and both ascending: merge
-         * from the back in place; cand has room for every rule */
-        const uint32_t *al = e->always[g];
-        uint32_t i = nm, j = na, k = nm + na;
-        while (j > 0) {
-            if (i > 0 && t->cand[i - 1] > al[j - 1])
-                t->cand[--k] = t->cand[--i];
-            else
-                t->cand[--k] = al[--j];
-        }
-        t->ncand = nm + na;
-    }
+    for (int k = 0; k < ncls; k++)
+        class_candidates(t, in, cls[k], g);
+    /* the prefilter's candidates are few: sort them, then merge the rules
+     * without a fast pattern (already in evaluation order) */
+    if (t->ncand > 1)
+        qsort(t->cand, t->ncand, sizeof(uint32_t), u32_cmp);
+    for (int k = 0; k < ncls; k++)
+        if (e->nofp[cls[k]][g].nalways > 0)
+            merge_always(t, e->nofp[cls[k]][g].always, e->nofp[cls[k]][g].nalways);
     t->st.candidates += t->ncand;
     for (uint32_t i = 0; i < t->ncand; i++) {
         const struct det_rule *r = e->rules[t->cand[i]];

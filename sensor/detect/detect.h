@@ -226,7 +226,7 @@ int det_inspect(struct det_thread *t, const struct det_input *in, struct det_ale
 
 /* Counters for the stats EVE. */
 struct det_thread_stats {
-    uint64_t inspected, candidates, evaluated, alerts, suppressed, alerts_dropped;
+    uint64_t inspected, scans, candidates, evaluated, alerts, suppressed, alerts_dropped;
 };
 void det_thread_stats(const struct det_thread *t, struct det_thread_stats *out);
 

@@ -4,7 +4,8 @@ DETECT_SRCS := sensor/detect/det_arena.c sensor/detect/rule_lex.c sensor/detect/
                sensor/detect/rule_kw_content.c sensor/detect/rule_kw_pcre.c sensor/detect/rule_kw_byte.c \
                sensor/detect/rule_kw_flow.c sensor/detect/rule_kw_pkt.c sensor/detect/rule_class.c \
                sensor/detect/det_eval.c sensor/detect/det_build.c sensor/detect/det_load.c \
-               sensor/detect/det_thresh.c sensor/detect/det_scan.c sensor/detect/det_cfg.c
+               sensor/detect/det_thresh.c sensor/detect/det_scan.c sensor/detect/det_cfg.c \
+               sensor/detect/det_aidx.c
 DETECT_LIBS := -lhs -lpcre2-8 -lcrypto -lyaml
 
 SENSOR_SRCS += $(DETECT_SRCS)

@@ -53,9 +53,11 @@ int main(int argc, char **argv)
         if (r->fp_list < 0)
             continue;
         const struct det_sm *sm = &r->lists[r->fp_list].sm[r->fp_sm];
-        pats[n] = (const char *)sm->u.c.pat;
-        lens[n] = sm->u.c.len;
-        flags[n] = (sm->flags & DET_CF_NOCASE) ? HS_FLAG_CASELESS : 0;
+        /* the engine's prefilter pattern: the fast_pattern:off,len chop, one
+         * match per pattern and scan (the engine only needs candidates) */
+        pats[n] = (const char *)sm->u.c.pat + sm->u.c.fp_off;
+        lens[n] = sm->u.c.fp_len ? sm->u.c.fp_len : sm->u.c.len;
+        flags[n] = HS_FLAG_SINGLEMATCH | ((sm->flags & DET_CF_NOCASE) ? HS_FLAG_CASELESS : 0);
         ids[n] = n;
         n++;
     }
