@@ -12,9 +12,10 @@
 #include <ndpi/ndpi_api.h>
 
 #include "classify/dpi_ndpi.h"
+#include "flow/flow_mem.h"
 #include "log.h"
 
-#define DPI_CHUNK        256
+#define DPI_CHUNK        4096   /* 2.7 MB: huge pages (flow/flow_mem.h) */
 #define DPI_MAX_TCP_PKTS 80 /* ndpiReader's max_num_tcp_dissected_pkts */
 #define DPI_MAX_UDP_PKTS 24 /* ndpiReader's max_num_udp_dissected_pkts */
 #define DPI_MAX_OTHER_PKTS 32
@@ -118,9 +119,10 @@ static struct ndpi_flow_struct *dpi_pool_get(struct dpi *d)
     if (d->free_list == NULL) {
         if (d->allocated >= d->max_active)
             return NULL;
-        struct dpi_chunk *c = malloc(sizeof(*c) + 16 + DPI_CHUNK * d->flow_size);
-        if (c == NULL)
+        struct dpi_chunk *c = NULL;
+        if (posix_memalign((void **)&c, FLOW_MEM_HUGE, sizeof(*c) + 16 + DPI_CHUNK * d->flow_size) != 0)
             return NULL;
+        flow_mem_huge(c, sizeof(*c) + 16 + DPI_CHUNK * d->flow_size);
         c->next = d->chunks;
         d->chunks = c;
         uint8_t *base = (uint8_t *)(((uintptr_t)(c + 1) + 15) & ~(uintptr_t)15);

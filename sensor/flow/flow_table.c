@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/flow_mem.h"
 #include "flow/flow_table.h"
 #include "log.h"
 
@@ -91,6 +92,8 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn en
     t->buckets = malloc((size_t)nb * sizeof(uint32_t));
     if (t->pool == NULL || t->buckets == NULL)
         goto fail;
+    flow_mem_huge(t->pool, (size_t)(c->max_flows ? c->max_flows : 1) * sizeof(struct flow));
+    flow_mem_huge(t->buckets, (size_t)nb * sizeof(uint32_t));
     for (uint32_t i = 0; i < nb; i++)
         t->buckets[i] = FT_NONE;
     t->free_head = FT_NONE;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/flow_mem.h"
 #include "log.h"
 #include "stream/stream_private.h"
 
@@ -46,6 +47,8 @@ struct tcp_ctx *tcp_ctx_new(const struct tcp_cfg *cfg, tcp_data_fn cb, void *cb_
     ctx->scratch = malloc((size_t)cfg->window + TCP_CHUNK_MAX);
     if (ctx->ssn_mem == NULL || (nsegs > 0 && ctx->segs == NULL) || ctx->scratch == NULL)
         goto nomem;
+    flow_mem_huge(ctx->ssn_mem, (size_t)nssn * ctx->ssn_size);
+    flow_mem_huge(ctx->segs, (size_t)nsegs * sizeof(struct tcp_seg));
     return ctx;
 nomem:
     log_error("stream", "out of memory for the stream pools (stream.memcap %llu, "
