@@ -172,6 +172,20 @@ static int main_ship_sink(void *arg, const char *line, size_t len, int is_alert)
     return ship_append(arg, line, len, is_alert);
 }
 
+/* worker_hooks.stats: the app pipe's stream, app-layer and detection counters. */
+static void main_pipe_stats(void *arg, struct eve_stats_pipe *out)
+{
+    const struct app_pipe *ap = arg;
+    struct app_pipe_stats st;
+    struct det_thread_stats dt;
+
+    app_pipe_stats(ap, &st);
+    app_pipe_det_stats(ap, &dt);
+    eve_stats_pipe_fill(out, app_pipe_tcp_stats(ap), st.http_tx, st.dns_msgs, st.tls_hellos,
+                        st.states_exhausted, st.alerts, st.alerts_dropped, st.packet_passes,
+                        st.stream_passes, st.app_passes, st.reloads_seen, &dt);
+}
+
 static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
                     const struct ship_cfg *shc, const struct cfg *c)
 {
@@ -233,6 +247,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
         if ((pipes[i] = app_pipe_new(&apc, rules, i)) == NULL)
             goto out;
         app_pipe_hooks(pipes[i], &hooks);
+        hooks.stats = main_pipe_stats;
         if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, &hooks)) == NULL)
             goto out;
     }

@@ -211,6 +211,10 @@ static void worker_publish(struct worker *w)
     s.eve_dropped = w->eve != NULL ? eve_out_dropped(w->eve) : 0;
     s.anomalies_logged = w->anomaly.logged;
     s.anomalies_suppressed = w->anomaly.suppressed;
+    if (w->hooks.stats != NULL) {
+        w->hooks.stats(w->hooks.arg, &s.pipe);
+        s.pipe_on = true;
+    }
     pthread_mutex_lock(&w->snap_lock);
     w->snap = s;
     pthread_mutex_unlock(&w->snap_lock);

@@ -35,6 +35,9 @@ struct worker_hooks {
     void (*detect)(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir);
     /* A flow ends (before its flow event): free per-flow slots f->stream/app/detect. */
     void (*flow_end)(void *arg, struct worker *w, struct flow *f);
+    /* Counters of these stages for the stats event (at each publish, on the
+     * worker's thread; not per packet). */
+    void (*stats)(void *arg, struct eve_stats_pipe *out);
 };
 
 /* id: 0..n-1; n: how many workers share the sensor-wide limits in sc.

@@ -58,5 +58,7 @@ struct app_pipe_stats {
 };
 void app_pipe_stats(const struct app_pipe *ap, struct app_pipe_stats *out);
 const struct tcp_stats *app_pipe_tcp_stats(const struct app_pipe *ap);
+/* Detection counters of this worker (zero without rules). */
+void app_pipe_det_stats(const struct app_pipe *ap, struct det_thread_stats *out);
 
 #endif

@@ -600,6 +600,13 @@ void app_pipe_stats(const struct app_pipe *ap, struct app_pipe_stats *out)
     *out = ap->st;
 }
 
+void app_pipe_det_stats(const struct app_pipe *ap, struct det_thread_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (ap->dt != NULL)
+        det_thread_stats(ap->dt, out);
+}
+
 const struct tcp_stats *app_pipe_tcp_stats(const struct app_pipe *ap)
 {
     return tcp_ctx_stats(ap->tcp);

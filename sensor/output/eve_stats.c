@@ -14,8 +14,68 @@ double eve_stats_loss_pct(uint64_t packets, uint64_t drops)
     return total ? (double)drops * 100.0 / (double)total : 0.0;
 }
 
+void eve_stats_pipe_fill(struct eve_stats_pipe *o, const struct tcp_stats *tcp, uint64_t http_tx,
+                         uint64_t dns_msgs, uint64_t tls_hellos, uint64_t states_exhausted,
+                         uint64_t alerts, uint64_t alerts_dropped, uint64_t packet_passes,
+                         uint64_t stream_passes, uint64_t app_passes, uint64_t reloads,
+                         const struct det_thread_stats *dt)
+{
+    memset(o, 0, sizeof(*o));
+    if (tcp != NULL) {
+        o->tcp_sessions = tcp->sessions;
+        o->tcp_midstream = tcp->midstream;
+        o->tcp_ssn_memcap_drops = tcp->ssn_memcap_drops;
+        o->tcp_no_session = tcp->no_session;
+        o->tcp_segments = tcp->segments;
+        o->tcp_reassembled_bytes = tcp->reassembled_bytes;
+        o->tcp_out_of_order = tcp->out_of_order;
+        o->tcp_overlaps = tcp->overlaps;
+        o->tcp_overlaps_diff = tcp->overlaps_diff;
+        o->tcp_gaps = tcp->gaps;
+        o->tcp_gap_bytes = tcp->gap_bytes;
+        o->tcp_seg_memcap_drops = tcp->seg_memcap_drops;
+        o->tcp_depth_bytes = tcp->depth_bytes;
+        o->tcp_rst = tcp->rst;
+        o->tcp_rst_invalid = tcp->events[TCP_EV_RST_INVALID];
+        o->tcp_fin = tcp->fin;
+    }
+    o->http_tx = http_tx;
+    o->dns_msgs = dns_msgs;
+    o->tls_hellos = tls_hellos;
+    o->app_states_exhausted = states_exhausted;
+    o->alerts = alerts;
+    o->alerts_dropped = alerts_dropped;
+    o->det_packet_passes = packet_passes;
+    o->det_stream_passes = stream_passes;
+    o->det_app_passes = app_passes;
+    o->det_reloads = reloads;
+    if (dt != NULL) {
+        o->alerts_suppressed = dt->suppressed;
+        o->det_inspected = dt->inspected;
+        o->det_scans = dt->scans;
+        o->det_candidates = dt->candidates;
+        o->det_evaluated = dt->evaluated;
+    }
+}
+
+static void eve_stats_pipe_add(struct eve_stats_pipe *d, const struct eve_stats_pipe *s)
+{
+    uint64_t a[sizeof(*d) / sizeof(uint64_t)], b[sizeof(*d) / sizeof(uint64_t)];
+
+    _Static_assert(sizeof(struct eve_stats_pipe) % sizeof(uint64_t) == 0, "uint64_t fields only");
+    memcpy(a, d, sizeof(a));
+    memcpy(b, s, sizeof(b));
+    for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+        a[i] += b[i];
+    memcpy(d, a, sizeof(a));
+}
+
 void eve_stats_add(struct eve_stats_data *d, const struct eve_stats_data *s)
 {
+    if (s->pipe_on) {
+        d->pipe_on = true;
+        eve_stats_pipe_add(&d->pipe, &s->pipe);
+    }
     d->queue_drops += s->queue_drops;
     d->dec.pkts += s->dec.pkts;
     d->dec.bytes += s->dec.bytes;
@@ -140,6 +200,48 @@ int eve_stats_log(struct eve_out *o, const struct eve_stats_data *s, struct time
         jb_uint(j, "send_errors", s->ship.send_errors);
         jb_uint(j, "retries", s->ship.retries);
         jb_uint(j, "spool_bytes", s->ship.spool_bytes);
+        jb_close_object(j);
+    }
+    if (s->pipe_on) {
+        const struct eve_stats_pipe *p = &s->pipe;
+        jb_open_object(j, "tcp");   /* Suricata's stats.tcp names where they exist */
+        jb_uint(j, "sessions", p->tcp_sessions);
+        jb_uint(j, "midstream_pickups", p->tcp_midstream);
+        jb_uint(j, "ssn_memcap_drop", p->tcp_ssn_memcap_drops);
+        jb_uint(j, "no_session", p->tcp_no_session);
+        jb_uint(j, "segments", p->tcp_segments);
+        jb_uint(j, "reassembled_bytes", p->tcp_reassembled_bytes);
+        jb_uint(j, "out_of_order", p->tcp_out_of_order);
+        jb_uint(j, "overlap", p->tcp_overlaps);
+        jb_uint(j, "overlap_diff_data", p->tcp_overlaps_diff);
+        jb_uint(j, "reassembly_gap", p->tcp_gaps);
+        jb_uint(j, "gap_bytes", p->tcp_gap_bytes);
+        jb_uint(j, "segment_memcap_drop", p->tcp_seg_memcap_drops);
+        jb_uint(j, "depth_bytes", p->tcp_depth_bytes);
+        jb_uint(j, "rst", p->tcp_rst);
+        jb_uint(j, "rst_invalid", p->tcp_rst_invalid);
+        jb_uint(j, "fin", p->tcp_fin);
+        jb_close_object(j);
+        jb_open_object(j, "app_layer");
+        jb_open_object(j, "tx");
+        jb_uint(j, "http", p->http_tx);
+        jb_uint(j, "dns", p->dns_msgs);
+        jb_uint(j, "tls", p->tls_hellos);
+        jb_close_object(j);
+        jb_uint(j, "states_exhausted", p->app_states_exhausted);
+        jb_close_object(j);
+        jb_open_object(j, "detect");
+        jb_uint(j, "alert", p->alerts);
+        jb_uint(j, "alerts_dropped", p->alerts_dropped);
+        jb_uint(j, "alerts_suppressed", p->alerts_suppressed);
+        jb_uint(j, "inspected", p->det_inspected);
+        jb_uint(j, "prefilter_scans", p->det_scans);
+        jb_uint(j, "candidates", p->det_candidates);
+        jb_uint(j, "rules_evaluated", p->det_evaluated);
+        jb_uint(j, "packet_passes", p->det_packet_passes);
+        jb_uint(j, "stream_passes", p->det_stream_passes);
+        jb_uint(j, "app_passes", p->det_app_passes);
+        jb_uint(j, "reloads", p->det_reloads);
         jb_close_object(j);
     }
     if (s->files_on)

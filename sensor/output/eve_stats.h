@@ -14,10 +14,31 @@
 #include "classify/dpi_ndpi.h"
 #include "decode/decode.h"
 #include "decode/defrag.h"
+#include "detect/detect.h"
 #include "flow/flow_table.h"
 #include "output/eve_writer.h"
 #include "filescan/filescan.h"
 #include "ship/ship.h"
+#include "stream/stream.h"
+
+/* Per-worker counters of the stages behind the worker hooks (TCP stream,
+ * app layer, detection), all uint64_t so that they sum field by field. */
+struct eve_stats_pipe {
+    uint64_t tcp_sessions, tcp_midstream, tcp_ssn_memcap_drops, tcp_no_session;
+    uint64_t tcp_segments, tcp_reassembled_bytes, tcp_out_of_order, tcp_overlaps;
+    uint64_t tcp_overlaps_diff, tcp_gaps, tcp_gap_bytes, tcp_seg_memcap_drops;
+    uint64_t tcp_depth_bytes, tcp_rst, tcp_rst_invalid, tcp_fin;
+    uint64_t http_tx, dns_msgs, tls_hellos, app_states_exhausted;
+    uint64_t alerts, alerts_dropped, alerts_suppressed;
+    uint64_t det_inspected, det_scans, det_candidates, det_evaluated;
+    uint64_t det_packet_passes, det_stream_passes, det_app_passes, det_reloads;
+};
+/* Fill o from a worker's stream, app pipe and detection counters (dt may be NULL). */
+void eve_stats_pipe_fill(struct eve_stats_pipe *o, const struct tcp_stats *tcp, uint64_t http_tx,
+                         uint64_t dns_msgs, uint64_t tls_hellos, uint64_t states_exhausted,
+                         uint64_t alerts, uint64_t alerts_dropped, uint64_t packet_passes,
+                         uint64_t stream_passes, uint64_t app_passes, uint64_t reloads,
+                         const struct det_thread_stats *dt);
 
 struct eve_stats_data {
     double uptime;                 /* seconds of wall time since start */
@@ -35,6 +56,8 @@ struct eve_stats_data {
     uint64_t anomalies_logged, anomalies_suppressed;
     bool ship_on;                  /* a correlator output is configured */
     struct ship_stats ship;        /* its spool and shipper counters */
+    bool pipe_on;                  /* stream/app/detect counters below are set */
+    struct eve_stats_pipe pipe;
     bool files_on;                 /* file carving / YARA running (sensor/filescan) */
     struct fscan_stats files;      /* its counters */
 };

@@ -311,6 +311,14 @@ def generated(a):
         st = (case.stats[-1] if case.stats else {}).get('files', {})
         check('stats-files', [(st.get('files') == 1 and st.get('scanned') == 1 and st.get('stored') == 1
                                and st.get('queue_drops') == 0, 'stats.files %s' % st)])
+        # the stream, app-layer and detection counters of the same stats event
+        s0 = case.stats[-1] if case.stats else {}
+        tcp, app, det = s0.get('tcp', {}), s0.get('app_layer', {}), s0.get('detect', {})
+        check('stats-pipe', [
+            (tcp.get('sessions') == 1 and tcp.get('reassembled_bytes', 0) > 68
+             and tcp.get('fin') == 2, 'stats.tcp %s' % tcp),
+            (app.get('tx', {}).get('http') == 1, 'stats.app_layer %s' % app),
+            (det.get('alert') == 0 and det.get('rules_evaluated') == 0, 'stats.detect %s' % det)])
 
     # gzip-encoded body: carved decompressed
     text = b''.join(b'line %06d of a compressed government report\n' % i for i in range(3000))
