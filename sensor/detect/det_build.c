@@ -296,7 +296,7 @@ static int make_dirs(const char *dir)
 
 int det_rule_class(const struct det_rule *r)
 {
-    uint16_t rf = r->flags;
+    uint32_t rf = r->flags;
     if (rf & DET_RF_HAS_APPBUF)
         return DET_CLS_APP;
     if ((rf & DET_RF_HAS_PAYLOAD) && !(rf & (DET_RF_HAS_PKT_KW | DET_RF_PKT_ONLY | DET_RF_NO_STREAM)))
@@ -515,9 +515,14 @@ int det_mpm_build(struct det_engine *e, const char *cache_dir, struct det_load_s
         for (int b = 0; b < DET_BUF_MAX; b++)
             for (int g = 0; g < DET_GRP_MAX; g++)
                 e->mpm_of[c][b][g] = -1;
+    e->tx_rules = det_arena_alloc(&e->arena, (e->nrules + 1) * sizeof(uint32_t));
+    if (e->tx_rules == NULL)
+        goto out;
     for (uint32_t i = 0; i < e->nrules; i++) {
         const struct det_rule *r = e->rules[i];
         unsigned groups = rule_groups(r);
+        if (r->flags & DET_RF_TX)
+            e->tx_rules[e->ntx++] = i;
         int cls = det_rule_class(r);
         for (uint16_t k = 0; k < r->nlist; k++)
             e->buf_used |= 1ull << r->lists[k].buf;

@@ -45,17 +45,19 @@ bool det_eval_header(const struct det_rule *r, const struct det_input *in, bool 
         return false;
     if (p->ip_version == 0)
         return r->src.any && r->dst.any && r->src.nexc == 0 && r->dst.nexc == 0;
-    bool fwd = rule_vars_addr_match(&r->src, p->src, p->ip_version) &&
-               rule_vars_addr_match(&r->dst, p->dst, p->ip_version) &&
-               rule_vars_port_match(&r->sp, p->sport) && rule_vars_port_match(&r->dp, p->dport);
-    if (fwd)
+    /* a transactional rule's header is the request's: the response pass sees
+     * it reversed. Ports first: they are cheaper than address lists. */
+    bool tc_tx = (r->flags & DET_RF_TX) && !(f & DET_IN_TO_SERVER);
+    if (!tc_tx && rule_vars_port_match(&r->sp, p->sport) && rule_vars_port_match(&r->dp, p->dport) &&
+        rule_vars_addr_match(&r->src, p->src, p->ip_version) &&
+        rule_vars_addr_match(&r->dst, p->dst, p->ip_version))
         return true;
-    if (!(r->flags & DET_RF_BIDIR))
+    if (!(r->flags & DET_RF_BIDIR) && !tc_tx)
         return false;
     *swapped = true;
-    return rule_vars_addr_match(&r->src, p->dst, p->ip_version) &&
-           rule_vars_addr_match(&r->dst, p->src, p->ip_version) &&
-           rule_vars_port_match(&r->sp, p->dport) && rule_vars_port_match(&r->dp, p->sport);
+    return rule_vars_port_match(&r->sp, p->dport) && rule_vars_port_match(&r->dp, p->sport) &&
+           rule_vars_addr_match(&r->src, p->dst, p->ip_version) &&
+           rule_vars_addr_match(&r->dst, p->src, p->ip_version);
 }
 
 /* ---- flowbits ---- */
@@ -360,6 +362,8 @@ bool det_eval_lists(const struct det_rule *r, const struct det_input *in, struct
     for (uint16_t k = 0; k < r->nlist; k++) {
         const struct det_list *l = &r->lists[k];
         const struct det_buf_ref *b = &in->buf[l->buf];
+        if (s->only_dir != 0 && l->dir != s->only_dir)
+            continue;
         if (b->ptr == NULL)
             return false;
         if (l->buf == DET_BUF_PAYLOAD && in->stream_new > 0 && in->stream_new <= b->len) {

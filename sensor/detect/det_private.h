@@ -138,8 +138,13 @@ struct det_sm {
     } u;
 };
 
+/* det_list.dir: the transaction side a list inspects (transactional rules) */
+#define DET_LDIR_ANY 0
+#define DET_LDIR_TS  1     /* request: inspected on the to-server pass */
+#define DET_LDIR_TC  2     /* response */
 struct det_list {
     uint8_t buf;           /* enum det_buf */
+    uint8_t dir;           /* DET_LDIR_* */
     uint16_t nsm;
     struct det_sm *sm;
 };
@@ -188,6 +193,8 @@ struct det_thr {
 #define DET_RF_HAS_ALP     0x4000u  /* app-layer-protocol */
 #define DET_RF_PD_ONLY     0x8000u  /* only app-layer-protocol: matches on the packet that
                                      * completed protocol detection (Suricata's PD-only) */
+#define DET_RF_TX         0x10000u  /* transactional "=>": request lists on the to-server pass,
+                                     * response lists on the to-client pass of the same flow */
 
 /* header protocol */
 #define DET_IPP_ANY 0
@@ -198,7 +205,7 @@ struct det_rule {
     uint8_t action, target;
     uint8_t ipproto;       /* IPPROTO_* or 0 for ip/any */
     uint8_t app;           /* enum det_app or DET_APP_UNKNOWN */
-    uint16_t flags;        /* DET_RF_* */
+    uint32_t flags;        /* DET_RF_* */
     const char *msg, *category, *metadata;
     const char *file;
     uint32_t line;
@@ -214,6 +221,8 @@ struct det_rule {
     int8_t fp_list;        /* index in lists of the fast pattern, -1: none (always evaluated) */
     int16_t fp_sm;
     uint8_t nvars;         /* byte_extract slots used */
+    uint8_t tx_sides;      /* DET_RF_TX: bit (1 << DET_LDIR_TS/TC) per side with lists */
+    uint16_t tx_bit;       /* DET_RF_TX: hidden flowbit "the request side matched" */
 };
 
 /* ---- keyword table ---- */
@@ -246,6 +255,8 @@ enum det_buf rule_pctx_relative_buf(struct rule_pctx *pc);
 /* Move the most recent content to another buffer (old modifier forms). */
 int rule_pctx_move_last(struct rule_pctx *pc, enum det_buf to, char *err, size_t errlen);
 bool rule_pctx_has_sticky(const struct rule_pctx *pc);
+/* "file.data: to_client": the buffer's lists belong to that transaction side. */
+void rule_pctx_buf_side(struct rule_pctx *pc, enum det_buf b, bool to_client);
 int rule_pctx_add_pm(struct rule_pctx *pc, det_pmatch_fn fn, const void *data);
 void rule_pctx_set_sticky(struct rule_pctx *pc, enum det_buf b);
 enum det_buf rule_pctx_sticky(const struct rule_pctx *pc);
@@ -316,6 +327,7 @@ struct det_eval_scratch {
     int64_t min_end;       /* a list matches only if some match ends past this (stream tail) */
     uint64_t vars[RULE_MAX_VARS];
     uint32_t budget;       /* steps left for this list (recursion limit) */
+    uint8_t only_dir;      /* DET_LDIR_TS/TC: evaluate only that side's lists (0: all) */
 };
 bool det_eval_header(const struct det_rule *r, const struct det_input *in, bool *swapped);
 bool det_eval_lists(const struct det_rule *r, const struct det_input *in, struct det_eval_scratch *s,
@@ -398,6 +410,8 @@ struct det_engine {
      * port_map[grp][0=dport,1=sport][class][port] = index in mpm + 1, 0 when none */
     uint16_t *port_map[2][2][DET_CLS_MAX];
     struct det_nofp nofp[DET_CLS_MAX][DET_GRP_MAX];
+    uint32_t *tx_rules;                         /* transactional rules (ascending) */
+    uint32_t ntx;
     uint64_t buf_used;                          /* bit per enum det_buf some rule reads */
     struct det_load_stats st;
 };

@@ -132,7 +132,7 @@ static void derive_buffers(struct det_thread *t)
 /* Which pass a rule belongs to (see det_inspect() in detect.h). */
 static bool det_pass_wants(const struct det_rule *r, uint32_t f)
 {
-    uint16_t rf = r->flags;
+    uint32_t rf = r->flags;
     if ((rf & DET_RF_PD_ONLY) && !(f & DET_IN_PROTO_DONE))
         return false;
     if (f & DET_IN_APP)
@@ -210,6 +210,42 @@ static void merge_always(struct det_thread *t, const uint32_t *al, uint32_t na)
     t->ncand = nm + na;
 }
 
+static void tx_bit_set(struct det_flow *f, uint16_t b, bool on)
+{
+    uint8_t m = (uint8_t)(1u << (b & 7));
+    f->bits[b >> 3] = on ? (uint8_t)(f->bits[b >> 3] | m) : (uint8_t)(f->bits[b >> 3] & ~m);
+}
+
+/* A transactional rule on one side of a transaction: true when it alerts now.
+ * The request side records its result in the rule's hidden flowbit; the
+ * response side alerts when its lists match and the request side matched,
+ * and clears the bit (the next request decides again). HTTP/1 without
+ * pipelining pairs a response with the request before it; pipelined
+ * requests pair with the last request inspected. */
+static bool tx_step(struct det_thread *t, const struct det_rule *r, const struct det_input *in,
+                    const uint8_t **lb, uint32_t *ll)
+{
+    bool ts = (in->flags & DET_IN_TO_SERVER) != 0;
+    uint8_t side = ts ? DET_LDIR_TS : DET_LDIR_TC;
+    if (!(r->tx_sides & (1u << side)))
+        return false;
+    t->ev.only_dir = side;
+    bool m = det_eval_lists(r, in, &t->ev, lb, ll);
+    t->ev.only_dir = 0;
+    uint8_t other = ts ? DET_LDIR_TC : DET_LDIR_TS;
+    if (!(r->tx_sides & (1u << other)))
+        return m;              /* one-sided: alerts like a plain rule */
+    if (in->flow == NULL)
+        return false;
+    if (ts) {
+        tx_bit_set(in->flow, r->tx_bit, m);
+        return false;
+    }
+    bool req = (in->flow->bits[r->tx_bit >> 3] >> (r->tx_bit & 7)) & 1u;
+    tx_bit_set(in->flow, r->tx_bit, false);
+    return req && m;
+}
+
 int det_inspect(struct det_thread *t, const struct det_input *input, struct det_alert *out, int max)
 {
     const struct det_engine *e = t->e;
@@ -237,6 +273,14 @@ int det_inspect(struct det_thread *t, const struct det_input *input, struct det_
     }
     for (int k = 0; k < ncls; k++)
         class_candidates(t, in, cls[k], g);
+    /* the response side of transactional rules whose request side matched:
+     * their fast pattern may sit in a request buffer, absent here */
+    if ((in->flags & DET_IN_APP) && !(in->flags & DET_IN_TO_SERVER) && in->flow != NULL)
+        for (uint32_t k = 0; k < e->ntx; k++) {
+            const struct det_rule *r = e->rules[e->tx_rules[k]];
+            if ((in->flow->bits[r->tx_bit >> 3] >> (r->tx_bit & 7)) & 1u)
+                add_cand(t, e->tx_rules[k]);
+        }
     /* the prefilter's candidates are few: sort them, then merge the rules
      * without a fast pattern (already in evaluation order) */
     if (t->ncand > 1)
@@ -257,8 +301,12 @@ int det_inspect(struct det_thread *t, const struct det_input *input, struct det_
         t->st.evaluated++;
         const uint8_t *lb = NULL;
         uint32_t ll = 0;
-        if (!det_eval_lists(r, in, &t->ev, &lb, &ll))
+        if (r->flags & DET_RF_TX) {
+            if (!tx_step(t, r, in, &lb, &ll))
+                continue;
+        } else if (!det_eval_lists(r, in, &t->ev, &lb, &ll)) {
             continue;
+        }
         det_eval_flowbits_apply(r, in->flow);
         if (r->flags & DET_RF_NOALERT)
             continue;

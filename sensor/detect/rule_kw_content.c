@@ -319,9 +319,16 @@ static int kw_buffer(struct rule_pctx *pc, const struct rule_kw *kw, const char 
     enum det_buf b = (enum det_buf)kw->data;
     if (kw->flags & KW_MODFORM)
         return rule_pctx_move_last(pc, b, err, errlen);
-    if (arg != NULL && b == DET_BUF_FILE_DATA) {
-        /* "file.data: to_client" in newer rules: only one direction is ours anyway */
-        (void)arg;
+    if (arg != NULL) {
+        /* "file.data: to_client": the side a transactional rule inspects it on */
+        char side[16];
+        snprintf(side, sizeof(side), "%s", arg);
+        const char *sv = rule_kw_trim(side);
+        if (strcmp(sv, "to_client") != 0 && strcmp(sv, "to_server") != 0) {
+            snprintf(err, errlen, "\"%.20s\": to_client or to_server expected", sv);
+            return DET_ERR_INVAL;
+        }
+        rule_pctx_buf_side(pc, b, strcmp(sv, "to_client") == 0);
     }
     rule_pctx_set_sticky(pc, b);
     return 0;

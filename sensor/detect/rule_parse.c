@@ -24,6 +24,7 @@ struct rule_pctx {
     struct det_rule *r;
     enum det_buf sticky;
     bool has_sticky;
+    uint64_t tc_bufs;      /* buffers given as "to_client" (transactional rules) */
     struct det_sm sm[PCTX_MAX_SM];
     uint8_t smbuf[PCTX_MAX_SM];
     int nsm;
@@ -233,8 +234,7 @@ static int parse_header(struct rule_parse_env *env, const struct rule_lexed *lx,
     if (strcmp(lx->dir, "<>") == 0) {
         r->flags |= DET_RF_BIDIR;
     } else if (strcmp(lx->dir, "=>") == 0) {
-        snprintf(err, errlen, "transactional rules (=>) are not supported");
-        return DET_ERR_INVAL;
+        r->flags |= DET_RF_TX;
     } else if (strcmp(lx->dir, "->") != 0) {
         snprintf(err, errlen, "bad direction \"%.8s\" (-> or <>)", lx->dir);
         return DET_ERR_PARSE;
@@ -251,6 +251,79 @@ static int parse_header(struct rule_parse_env *env, const struct rule_lexed *lx,
 }
 
 /* ---- finishing: lists, fast pattern, checks ---- */
+
+void rule_pctx_buf_side(struct rule_pctx *pc, enum det_buf b, bool to_client)
+{
+    if (to_client)
+        pc->tc_bufs |= 1ull << b;
+    else
+        pc->tc_bufs &= ~(1ull << b);
+}
+
+/* The side of a buffer in a transactional rule: response buffers and those
+ * marked "to_client" are inspected on the response. */
+static uint8_t tx_side(const struct rule_pctx *pc, uint8_t b)
+{
+    switch (b) {
+    case DET_BUF_HTTP_STAT_CODE:
+    case DET_BUF_HTTP_STAT_MSG:
+    case DET_BUF_HTTP_RESP_BODY:
+    case DET_BUF_HTTP_LOCATION:
+    case DET_BUF_HTTP_SERVER:
+    case DET_BUF_HTTP_RESPONSE_LINE:
+    case DET_BUF_JA3S_HASH:
+        return DET_LDIR_TC;
+    default:
+        return (pc->tc_bufs >> b) & 1u ? DET_LDIR_TC : DET_LDIR_TS;
+    }
+}
+
+/* Transactional rules: sides of the lists, checks, the hidden flowbit. */
+static int finish_tx(struct rule_pctx *pc, char *err, size_t errlen)
+{
+    struct det_rule *r = pc->r;
+    if (r->flags & (DET_RF_TO_SERVER | DET_RF_TO_CLIENT)) {
+        snprintf(err, errlen, "a transactional rule (=>) takes no flow direction");
+        return DET_ERR_INVAL;
+    }
+    for (uint16_t k = 0; k < r->nlist; k++) {
+        if (r->lists[k].buf == DET_BUF_PAYLOAD) {
+            snprintf(err, errlen, "a transactional rule (=>) inspects app-layer buffers only");
+            return DET_ERR_INVAL;
+        }
+        r->lists[k].dir = tx_side(pc, r->lists[k].buf);
+        r->tx_sides |= (uint8_t)(1u << r->lists[k].dir);
+    }
+    if (r->nlist == 0) {
+        snprintf(err, errlen, "a transactional rule (=>) needs app-layer buffer matches");
+        return DET_ERR_INVAL;
+    }
+    /* the prefilter must fire on the request: the response pass finds the
+     * rule through its hidden flowbit, not through a request buffer */
+    if ((r->tx_sides & (1u << DET_LDIR_TS)) && r->fp_list >= 0 && r->lists[r->fp_list].dir != DET_LDIR_TS) {
+        uint32_t best = 0;
+        r->fp_list = -1;
+        r->fp_sm = -1;
+        for (uint16_t k = 0; k < r->nlist; k++)
+            for (uint16_t i = 0; r->lists[k].dir == DET_LDIR_TS && i < r->lists[k].nsm; i++) {
+                const struct det_sm *sm = &r->lists[k].sm[i];
+                if (sm->type == DET_SM_CONTENT && !(sm->flags & DET_CF_NEGATED) && sm->u.c.len > best) {
+                    best = sm->u.c.len;
+                    r->fp_list = (int8_t)k;
+                    r->fp_sm = (int16_t)i;
+                }
+            }
+    }
+    char name[48];
+    int n = snprintf(name, sizeof(name), "\x01tx:%u:%u", r->gid, r->sid);
+    int bit = rule_fbnames_get(pc->env->fbnames, name, (size_t)n);
+    if (bit < 0) {
+        snprintf(err, errlen, "more than %d flowbits", DET_FLOWBITS_MAX);
+        return DET_ERR_LIMIT;
+    }
+    r->tx_bit = (uint16_t)bit;
+    return 0;
+}
 
 static int finish_lists(struct rule_pctx *pc, char *err, size_t errlen)
 {
@@ -327,6 +400,8 @@ static int finish_rule(struct rule_pctx *pc, char *err, size_t errlen)
         r->gid = 1;
     int rc = finish_lists(pc, err, errlen);
     if (rc != 0)
+        return rc;
+    if ((r->flags & DET_RF_TX) && (rc = finish_tx(pc, err, errlen)) != 0)
         return rc;
     r->npm = (uint16_t)pc->npm;
     if (pc->npm > 0) {

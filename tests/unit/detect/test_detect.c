@@ -108,7 +108,12 @@ static const struct { const char *rule; int ok; } parse_cases[] = {
     { "alert tcp any 70000 -> any any (sid:1;)", 0 },
     { "alert tcp !any any -> any any (sid:1;)", 0 },
     { "alert tcp any any <> any any (sid:1;)", 1 },
-    { "alert tcp any any => any any (sid:1;)", 0 },
+    { "alert tcp any any => any any (sid:1;)", 0 },                                   /* no app buffer */
+    { "alert http any any => any any (http.uri; content:\"/a\"; http.stat_code; content:\"200\"; sid:1;)", 1 },
+    { "alert http any any => any any (flow:to_server; http.uri; content:\"/a\"; sid:1;)", 0 },
+    { "alert http any any => any any (content:\"x\"; http.uri; content:\"/a\"; sid:1;)", 0 },
+    { "alert http any any -> any any (file.data: to_client; content:\"x\"; sid:1;)", 1 },
+    { "alert http any any -> any any (file.data: sideways; content:\"x\"; sid:1;)", 0 },
     { "bogus tcp any any -> any any (sid:1;)", 0 },
     { "alert foo any any -> any any (sid:1;)", 0 },
     { "alert tcp any any -> any (sid:1;)", 0 },
@@ -451,6 +456,147 @@ TEST(hyperscan_cache_round_trip)
     char cmd[400];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CHECK_EQ_INT(system(cmd), 0);
+}
+
+/* One app-layer pass of an HTTP transaction side; returns the alerts. */
+static int tx_pass(struct det_thread *t, struct det_flow *fl, bool request, const char *uri, const char *code,
+                   const char *body, struct det_alert *a)
+{
+    struct packet p = request ? mkpkt(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.0.2", 80, NULL, 0)
+                              : mkpkt(IPPROTO_TCP, "10.0.0.2", 80, "10.0.0.1", 40000, NULL, 0);
+    struct det_input in = { .p = &p, .flow = fl, .app = DET_APP_HTTP,
+                            .flags = DET_IN_APP | DET_IN_ESTABLISHED | DET_IN_HAS_FLOW |
+                                     (request ? DET_IN_TO_SERVER : 0) };
+    if (uri != NULL)
+        in.buf[DET_BUF_HTTP_URI] = (struct det_buf_ref){ (const uint8_t *)uri, (uint32_t)strlen(uri) };
+    if (code != NULL)
+        in.buf[DET_BUF_HTTP_STAT_CODE] = (struct det_buf_ref){ (const uint8_t *)code, (uint32_t)strlen(code) };
+    if (body != NULL)
+        in.buf[DET_BUF_FILE_DATA] = (struct det_buf_ref){ (const uint8_t *)body, (uint32_t)strlen(body) };
+    return det_inspect(t, &in, a, 4);
+}
+
+TEST(transactional_rule_pairs_request_and_response)
+{
+    struct det_engine *e = load_text(
+        "alert http 10.0.0.1 any => 10.0.0.2 80 (msg:\"tx\"; http.uri; content:\"/login\"; "
+        "http.stat_code; content:\"200\"; file.data: to_client; content:\"welcome\"; sid:20;)\n"
+        "alert http 10.0.0.9 any => any any (http.uri; content:\"/login\"; http.stat_code; content:\"200\"; sid:21;)\n",
+        NULL);
+    CHECK(e != NULL);
+    if (e == NULL)
+        return;
+    CHECK_EQ_INT(det_engine_rule_count(e), 2);
+    struct det_thread *t = det_thread_new(e);
+    struct det_flow fl = { 0 };
+    struct det_alert a[4];
+    /* a response alone: nothing */
+    CHECK_EQ_INT(tx_pass(t, &fl, false, NULL, "200", "welcome", a), 0);
+    /* request matches: no alert yet; the response completes it (reversed addresses) */
+    CHECK_EQ_INT(tx_pass(t, &fl, true, "/login", NULL, NULL, a), 0);
+    int n = tx_pass(t, &fl, false, NULL, "200", "welcome back", a);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(n ? (int)a[0].sid : 0, 20);
+    /* once per transaction */
+    CHECK_EQ_INT(tx_pass(t, &fl, false, NULL, "200", "welcome", a), 0);
+    /* request side matches, response side does not; then another request does not match */
+    CHECK_EQ_INT(tx_pass(t, &fl, true, "/login", NULL, NULL, a), 0);
+    CHECK_EQ_INT(tx_pass(t, &fl, false, NULL, "403", "welcome", a), 0);
+    CHECK_EQ_INT(tx_pass(t, &fl, true, "/logout", NULL, NULL, a), 0);
+    CHECK_EQ_INT(tx_pass(t, &fl, false, NULL, "200", "welcome", a), 0);
+    /* the request's verdict is per flow */
+    struct det_flow other = { 0 };
+    CHECK_EQ_INT(tx_pass(t, &fl, true, "/login", NULL, NULL, a), 0);
+    CHECK_EQ_INT(tx_pass(t, &other, false, NULL, "200", "welcome", a), 0);
+    det_thread_free(t);
+    det_engine_free(e);
+}
+
+/* Rules per port group: a packet sees the any-port rules and those of its
+ * destination and source port only. */
+TEST(port_groups_select_rules)
+{
+    struct det_engine *e = load_text(
+        "alert tcp any any -> any 445 (content:\"AB\"; sid:30;)\n"
+        "alert tcp any any -> any [80,8080] (content:\"AB\"; sid:31;)\n"
+        "alert tcp any 25 -> any any (content:\"AB\"; sid:32;)\n"
+        "alert tcp any any -> any any (content:\"AB\"; sid:33;)\n"
+        "alert tcp any any <> any 445 (content:\"AB\"; sid:34;)\n"
+        "alert udp any any -> any 445 (content:\"AB\"; sid:35;)\n",
+        NULL);
+    CHECK(e != NULL);
+    if (e == NULL)
+        return;
+    struct det_thread *t = det_thread_new(e);
+    static const struct { uint16_t sp, dp; uint8_t proto; unsigned want; } cases[] = {
+        { 40000, 445, IPPROTO_TCP, 1u << 0 | 1u << 3 | 1u << 4 },
+        { 40000, 8080, IPPROTO_TCP, 1u << 1 | 1u << 3 },
+        { 25, 445, IPPROTO_TCP, 1u << 0 | 1u << 2 | 1u << 3 | 1u << 4 },
+        { 445, 40000, IPPROTO_TCP, 1u << 3 | 1u << 4 },
+        { 40000, 1234, IPPROTO_TCP, 1u << 3 },
+        { 40000, 445, IPPROTO_UDP, 1u << 5 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct packet p = mkpkt(cases[i].proto, "10.0.0.1", cases[i].sp, "10.0.0.2", cases[i].dp, "xxABxx", 6);
+        struct det_input in = { .p = &p, .flags = DET_IN_TO_SERVER };
+        in.buf[DET_BUF_PAYLOAD] = (struct det_buf_ref){ p.payload, p.payload_len };
+        struct det_alert a[8];
+        int n = det_inspect(t, &in, a, 8);
+        unsigned got = 0;
+        for (int k = 0; k < n; k++)
+            got |= 1u << (a[k].sid - 30);
+        CHECK_EQ_INT(got, cases[i].want);
+    }
+    det_thread_free(t);
+    det_engine_free(e);
+}
+
+/* Rules without content over address lists: found through the address index. */
+TEST(address_index_finds_list_rules)
+{
+    struct det_engine *e = load_text(
+        "alert ip [1.2.3.4,5.6.7.0/24] any -> $HOME_NET any (sid:40;)\n"
+        "alert ip $HOME_NET any -> [9.9.9.9,5.6.7.8] any (sid:41;)\n"
+        "alert ip [1.2.3.4] any <> $HOME_NET any (sid:42;)\n"
+        "alert tcp [2001:db8::/64] any -> any any (sid:43;)\n"
+        "alert ip [5.6.0.0/16,!5.6.7.0/24] any -> any any (sid:44;)\n",
+        NULL);
+    CHECK(e != NULL);
+    if (e == NULL)
+        return;
+    struct det_thread *t = det_thread_new(e);
+    static const struct { const char *src, *dst; unsigned want; } cases[] = {
+        { "5.6.7.9", "192.168.1.1", 1u << 0 },
+        { "1.2.3.4", "192.168.1.1", 1u << 0 | 1u << 2 },
+        { "192.168.1.1", "1.2.3.4", 1u << 2 },
+        { "192.168.1.1", "9.9.9.9", 1u << 1 },
+        { "192.168.1.1", "5.6.7.8", 1u << 1 },
+        { "5.6.8.1", "192.168.1.1", 1u << 4 },
+        { "5.6.7.1", "8.8.8.8", 0 },
+        { "8.8.8.8", "192.168.1.1", 0 },
+    };
+    struct det_alert a[8];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct packet p = mkpkt(IPPROTO_TCP, cases[i].src, 1000, cases[i].dst, 2000, NULL, 0);
+        struct det_input in = { .p = &p, .flags = DET_IN_TO_SERVER };
+        int n = det_inspect(t, &in, a, 8);
+        unsigned got = 0;
+        for (int k = 0; k < n; k++)
+            got |= 1u << (a[k].sid - 40);
+        CHECK_EQ_INT(got, cases[i].want);
+    }
+    struct packet p6 = mkpkt(IPPROTO_TCP, "0.0.0.0", 1000, "0.0.0.0", 2000, NULL, 0);
+    static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7 };
+    p6.ip_version = 6;
+    memcpy(p6.src, a6, 16);
+    struct det_input in6 = { .p = &p6, .flags = DET_IN_TO_SERVER };
+    int n = det_inspect(t, &in6, a, 8);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(n ? (int)a[0].sid : 0, 43);
+    p6.src[7] = 1;   /* 2001:db8:0:1::7: outside the /64 */
+    CHECK_EQ_INT(det_inspect(t, &in6, a, 8), 0);
+    det_thread_free(t);
+    det_engine_free(e);
 }
 
 TEST(bad_rule_does_not_stop_others)
