@@ -136,9 +136,14 @@ out:
 
 json_t *db_sup_list(struct db *d)
 {
-    sqlite3_stmt *st = db_sup_prep(d, "SELECT id, rule_id, address, reason, expires_us,"
-                                      " created_by, created_us, incident_id, hits, last_hit_us"
-                                      " FROM suppressions ORDER BY id DESC");
+    /* The incident it was made from lends its title (the rule's title when
+     * its rule is the suppressed one) to the portal's list. */
+    sqlite3_stmt *st = db_sup_prep(d, "SELECT s.id, s.rule_id, s.address, s.reason,"
+                                      " s.expires_us, s.created_by, s.created_us,"
+                                      " s.incident_id, s.hits, s.last_hit_us, i.title,"
+                                      " i.title_vi, i.rule_id FROM suppressions s"
+                                      " LEFT JOIN incidents i ON i.id = s.incident_id"
+                                      " ORDER BY s.id DESC");
     if (!st)
         return NULL;
     json_t *arr = json_array();
@@ -160,8 +165,15 @@ json_t *db_sup_list(struct db *d)
             "last_hit", sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null()
                         : db_sup_time(sqlite3_column_int64(st, 9)),
             "expired", sqlite3_column_int64(st, 4) <= db_now_us());
-        if (o)
-            json_array_append_new(arr, o);
+        if (!o)
+            continue;
+        static const char *const extra[] = { "incident_title", "incident_title_vi",
+                                             "incident_rule_id" };
+        for (int k = 0; k < 3; k++) {
+            const char *v = (const char *)sqlite3_column_text(st, 10 + k);
+            json_object_set_new(o, extra[k], v ? json_string(v) : json_null());
+        }
+        json_array_append_new(arr, o);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

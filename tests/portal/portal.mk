@@ -15,6 +15,6 @@ TEST_SUITES += portal
 suite-portal: $(B)/canh-correlator $(B)/canh-sensor $(B)/demo/demo.pcap $(PORTAL_NODE)
 	@B=$(B) tests/portal/run.sh
 
-# Refresh the committed copies in docs/screenshots/ after a suite run.
+# Refresh the committed copies (dashboard, incident, queue, suppressions) in docs/screenshots/ after a suite run.
 portal-screenshots:
-	@mkdir -p docs/screenshots && cp build/screenshots/dashboard.png build/screenshots/incident.png build/screenshots/queue.png docs/screenshots/ && ls -l docs/screenshots/
+	@mkdir -p docs/screenshots && cp build/screenshots/dashboard.png build/screenshots/incident.png build/screenshots/queue.png build/screenshots/suppressions.png docs/screenshots/ && ls -l docs/screenshots/

@@ -1,6 +1,6 @@
 // app.js: the portal's entry point: session (login, logout, whoami),
 // header, language and time-zone preferences, hash router and global keys.
-// Views (queue.js, incident.js, dashboard.js) render into <main id="view">
+// Views (queue.js, incident.js, dashboard.js, suppressions.js) render into <main id="view">
 // and get one context object; they never touch the header.
 
 import * as api from './api.js';
@@ -9,6 +9,7 @@ import { el, clear } from './format.js';
 import * as queue from './queue.js';
 import * as incident from './incident.js';
 import * as dashboard from './dashboard.js';
+import * as suppressions from './suppressions.js';
 
 const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';
 const $ = (id) => document.getElementById(id);
@@ -150,6 +151,9 @@ function route() {
   } else if (name === 'dashboard') {
     current = dashboard;
     dashboard.mount(view, ctx);
+  } else if (name === 'suppressions') {
+    current = suppressions;
+    suppressions.mount(view, ctx);
   } else {
     current = queue;
     queue.mount(view, ctx, new URLSearchParams(m[3] || ''));
@@ -173,6 +177,7 @@ function onKey(e) {
     gPending = false;
     if (e.key === 'd') { ctx.navigate('#/dashboard'); return; }
     if (e.key === 'q') { ctx.navigate('#/queue'); return; }
+    if (e.key === 's') { ctx.navigate('#/suppressions'); return; }
   }
   if (e.key === 'g') { gPending = true; setTimeout(() => { gPending = false; }, 1000); return; }
   if (current && current.onKey) current.onKey(e);
