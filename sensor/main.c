@@ -202,6 +202,8 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     struct ship *ship = NULL;
     struct eve_out *stats_out = NULL;
     struct cap *cap = NULL;
+    struct cap *fanout[64] = { NULL };   /* live, several workers: one handle each */
+    bool use_fanout = false;
     struct sigaction sa;
     bool verify;
     int rc = 1;
@@ -213,6 +215,18 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     cap = a->pcap ? cap_open_offline(a->pcap, a->bpf) : cap_open_live(a->iface, &lc, a->bpf);
     if (cap == NULL)
         goto out;
+    if (a->iface != NULL && sc->workers > 1) {
+        /* one PACKET_FANOUT group, before privileges go; else the capture
+         * thread feeds the workers through rings */
+        uint16_t gid = (uint16_t)(getpid() & 0xffff);
+        use_fanout = cap_join_fanout(cap, gid) == 0;
+        fanout[0] = cap;
+        for (int i = 1; use_fanout && i < sc->workers; i++)
+            use_fanout = (fanout[i] = cap_reopen(cap)) != NULL && cap_join_fanout(fanout[i], gid) == 0;
+        if (use_fanout)
+            log_notice("sensor", "%s: %d capture handles in PACKET_FANOUT group %u (hash, defrag)",
+                       a->iface, sc->workers, gid);
+    }
     if (main_drop_privileges(user, group) != 0)
         goto out;
     if (sc->eve_enabled && (ew = eve_writer_new(logdir, sc->sensor_id, a->iface)) == NULL)
@@ -264,7 +278,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     struct cap_loop_cfg lcfg = {
         .cap = cap, .workers = workers, .nworkers = sc->workers, .vlan_tracking = sc->vlan_tracking,
         .stats_interval = sc->stats_interval, .stats_out = stats_out, .ew = ew, .stop = &main_stop,
-        .ship = ship, .fscan = fs,
+        .ship = ship, .fscan = fs, .fanout = use_fanout ? fanout : NULL,
     };
     rc = cap_loop_run(&lcfg) == 0 ? 0 : 1;
 out:
@@ -280,6 +294,8 @@ out:
         ship_stop(ship, a->pcap != NULL ? 10000 : 2000);
         ship_free(ship);
     }
+    for (int i = 1; i < 64; i++)
+        cap_close(fanout[i]);
     cap_close(cap);
     return rc;
 }

@@ -246,6 +246,8 @@ void worker_finish(struct worker *w)
     if (w->eve != NULL)
         eve_out_flush(w->eve);
     worker_publish(w);
+    log_info("worker", "worker %d: %llu packets, %llu flows", w->id,
+             (unsigned long long)w->dec.pkts, (unsigned long long)flow_table_get_stats(w->ft)->total);
 }
 
 void worker_release(struct worker *w)

@@ -113,6 +113,13 @@ static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_
         eve_stats_add(&sum, &one);
     }
     cap_get_stats(c->cap, &cs);
+    for (int i = 1; c->fanout != NULL && i < c->nworkers; i++) {
+        struct cap_stats one_cs;
+        cap_get_stats(c->fanout[i], &one_cs);
+        cs.received += one_cs.received;
+        cs.dropped += one_cs.dropped;
+        cs.ifdropped += one_cs.ifdropped;
+    }
     sum.kernel_packets = received != UINT64_MAX ? received : cs.received;
     sum.kernel_drops = cs.dropped;
     sum.kernel_ifdrops = cs.ifdropped;
@@ -177,6 +184,14 @@ static void *cap_reader_main(void *arg)
 
     for (;;) {
         rc = cap_next(r->cap, &ts, &caplen, &len, &data);
+        if (rc == 0 && c->fanout != NULL) {
+            /* live and quiet: wall time stands in for packet time */
+            gettimeofday(&ts, NULL);
+            worker_tick(r->w, ts);
+            if (atomic_load_explicit(&cap_loop_stopping, memory_order_relaxed))
+                break;
+            continue;
+        }
         if (rc <= 0)
             break;
         seen++;
@@ -188,7 +203,7 @@ static void *cap_reader_main(void *arg)
         }
         if (timercmp(&ts, &last, >))
             last = ts;
-        if (cap_loop_hash(dl, data, caplen, c->vlan_tracking) % n == r->index) {
+        if (c->fanout != NULL || cap_loop_hash(dl, data, caplen, c->vlan_tracking) % n == r->index) {
             worker_packet(r->w, ts, data, caplen, len);
             owned++;
         }
@@ -234,7 +249,7 @@ static int cap_loop_run_readers(const struct cap_loop_cfg *c)
         r[i].c = c;
         r[i].w = c->workers[i];
         r[i].index = (uint32_t)i;
-        r[i].cap = i == 0 ? c->cap : cap_reopen(c->cap);
+        r[i].cap = c->fanout != NULL ? c->fanout[i] : i == 0 ? c->cap : cap_reopen(c->cap);
         if (r[i].cap == NULL) {
             rc = -1;
             goto out;
@@ -278,7 +293,13 @@ static int cap_loop_run_readers(const struct cap_loop_cfg *c)
                 long long l = atomic_load_explicit(&r[i].last_us, memory_order_relaxed);
                 last = l > last ? l : last;
             }
-            cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+            if (c->fanout != NULL) {
+                struct timeval now;
+                gettimeofday(&now, NULL);
+                cap_loop_stats(c, started, 0, now, UINT64_MAX);
+            } else {
+                cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+            }
             next_stats += c->stats_interval;
         }
     }
@@ -298,11 +319,17 @@ out:
             owned += atomic_load(&r[i].owned);
             long long l = atomic_load(&r[i].last_us);
             last = l > last ? l : last;
-            if (i > 0)
+            if (i > 0 && c->fanout == NULL)
                 cap_close(r[i].cap);
         }
         fscan_drain(c->fscan);   /* the final stats count every file's scan */
-        cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+        if (c->fanout != NULL) {
+            struct timeval now;
+            gettimeofday(&now, NULL);
+            cap_loop_stats(c, started, 0, now, UINT64_MAX);
+        } else {
+            cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+        }
     }
     return rc;
 }
@@ -318,7 +345,7 @@ int cap_loop_run(const struct cap_loop_cfg *c)
     const uint8_t *data;
     int rc = 0;
 
-    if (!live && c->nworkers > 1 && c->nworkers <= CAP_LOOP_MAX_READERS)
+    if ((!live || c->fanout != NULL) && c->nworkers > 1 && c->nworkers <= CAP_LOOP_MAX_READERS)
         return cap_loop_run_readers(c);
     for (int i = 0; c->nworkers > 1 && i < c->nworkers; i++)
         if (worker_start(c->workers[i]) != 0)

@@ -3,6 +3,10 @@
  * worker's ring (inline processing with one worker), sends time ticks so
  * idle workers still expire flows, and writes periodic stats events.
  *
+ * Live with a PACKET_FANOUT group (cfg.fanout) the kernel does the fan-out
+ * and each worker thread reads its own handle; ticks come from packet time,
+ * or wall time when the handle is idle.
+ *
  * The hash leaves ports out on purpose: every fragment of a datagram, and
  * its reassembled packet, must reach the worker that owns the flow, and
  * non-first fragments carry no ports.
@@ -29,6 +33,10 @@ struct cap_loop_cfg {
     volatile sig_atomic_t *stop;   /* set by the signal handler */
     struct ship *ship;             /* correlator shipper for stats, may be NULL */
     struct fscan *fscan;           /* file carving / YARA for stats, may be NULL */
+    /* Live, several workers: one handle per worker (fanout[0] == cap), all in
+     * one PACKET_FANOUT group: each worker reads its own handle, no capture
+     * thread, no copy. NULL: the capture thread hashes into rings. */
+    struct cap **fanout;
 };
 
 /* Runs until end of file, a read error or *stop; then ends every worker

@@ -13,10 +13,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <pcap/pcap.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +39,8 @@ struct cap {
     bool live;
     uint64_t read;
     char *path, *bpf;          /* offline: to open the file again */
+    char *iface;               /* live: to open another handle (fan-out) */
+    struct cap_live_cfg lcfg;
     /* mmap reader (offline, classic pcap); map == NULL otherwise */
     const uint8_t *map;
     size_t map_len, off;
@@ -143,9 +147,33 @@ fail:
 
 struct cap *cap_reopen(const struct cap *c)
 {
-    if (c->live || c->path == NULL)
+    if (c->live)
+        return c->iface != NULL ? cap_open_live(c->iface, &c->lcfg, c->bpf) : NULL;
+    if (c->path == NULL)
         return NULL;
     return cap_open_offline(c->path, c->bpf);
+}
+
+int cap_join_fanout(struct cap *c, uint16_t group)
+{
+#ifdef PACKET_FANOUT
+    /* hash of the IP pair and ports (symmetric in the kernel), fragments
+     * reassembled for the hash only, so every fragment reaches the owner */
+    int arg = (int)group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+
+    if (!c->live || c->p == NULL)
+        return -1;
+    if (setsockopt(pcap_fileno(c->p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+        log_notice("capture", "%s: PACKET_FANOUT group %u: %m; one capture thread feeds the workers",
+                   c->iface != NULL ? c->iface : "?", group);
+        return -1;
+    }
+    return 0;
+#else
+    (void)c;
+    (void)group;
+    return -1;
+#endif
 }
 
 struct cap *cap_open_live(const char *iface, const struct cap_live_cfg *cfg, const char *bpf)
@@ -157,6 +185,10 @@ struct cap *cap_open_live(const char *iface, const struct cap_live_cfg *cfg, con
     if (c == NULL)
         return NULL;
     c->live = true;
+    c->iface = strdup(iface);
+    c->lcfg = *cfg;
+    if (bpf != NULL && bpf[0] != '\0')
+        c->bpf = strdup(bpf);
     c->p = pcap_create(iface, err);
     if (c->p == NULL) {
         log_error("capture", "%s: %s", iface, err);
@@ -203,6 +235,7 @@ void cap_close(struct cap *c)
         munmap((void *)c->map, c->map_len);
     free(c->path);
     free(c->bpf);
+    free(c->iface);
     free(c);
 }
 

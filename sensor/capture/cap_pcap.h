@@ -31,9 +31,16 @@ struct cap *cap_open_offline(const char *path, const char *bpf);
 struct cap *cap_open_live(const char *iface, const struct cap_live_cfg *c, const char *bpf);
 void cap_close(struct cap *c);
 /* Another reader of the same offline file and filter, from its first packet
- * (one per worker, each with its own position). NULL for live handles or on
- * failure (logged). */
+ * (one per worker, each with its own position); live, another handle on the
+ * same interface with the same settings and filter (needs the privileges
+ * of the first). NULL on failure (logged). */
 struct cap *cap_reopen(const struct cap *c);
+/* Live: put the handle's AF_PACKET socket into fan-out group `group`
+ * (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG): the kernel spreads a
+ * flow's packets, both directions and every fragment, to one member. Call on
+ * every handle of the group (cap_reopen gives more) before privileges are
+ * dropped. 0, or -1 (logged at notice) when the kernel or the handle cannot. */
+int cap_join_fanout(struct cap *c, uint16_t group);
 
 /* Next packet: 1 with ts, caplen, len and data set (data valid until the next
  * call), 0 on a read timeout (live, no packet), -1 at end of file or after
