@@ -22,9 +22,7 @@
 struct app_tls_flow {
     char sni[APP_TLS_SNI_MAX];
     uint32_t sni_len;
-    char ja3[33], ja3s[33];
-    char ja3_str[1024];
-    uint32_t ja3_str_len;
+    char ja3[33], ja3s[33];     /* the JA3 string is inspected at the hello, not kept */
     uint8_t *hello[2];          /* records gathered until a hello parses */
     uint32_t hello_len[2];
     uint8_t done[2];
@@ -42,7 +40,8 @@ struct app_flow {
     uint8_t http_closed;
     uint8_t http_rev;           /* the server spoke first: libhtp's request side is dir 1 */
     uint8_t proto_done_now;     /* bit per direction: detection completed on this packet */
-    char dns_name[256];         /* last query, for the alert's dns object */
+    uint8_t dpi_app;            /* enum det_app of nDPI's final verdict, once dpi_app_set */
+    uint8_t dpi_app_set;
     struct fscan_stream *fscan; /* filescan: stream head kept for YARA */
 };
 
@@ -150,18 +149,25 @@ static const struct packet *app_pkt_for(struct app_pipe *ap, const struct flow *
     return q;
 }
 
-static enum det_app app_flow_app(const struct flow *f, const struct app_flow *af)
+static enum det_app app_flow_app(const struct flow *f, struct app_flow *af)
 {
     if (af != NULL && af->proto[0] != DET_APP_UNKNOWN)
         return (enum det_app)af->proto[0];
     if (af != NULL && af->proto[1] != DET_APP_UNKNOWN)
         return (enum det_app)af->proto[1];
+    if (af != NULL && af->dpi_app_set)
+        return (enum det_app)af->dpi_app;
+    enum det_app a = DET_APP_UNKNOWN;
     if (f->dpi.done) {
         const char *n = dpi_app_proto(&f->dpi);
         if (n != NULL)
-            return det_app_from_name(n);
+            a = det_app_from_name(n);   /* name lookups once per flow, not per pass */
+        if (af != NULL) {
+            af->dpi_app = (uint8_t)a;
+            af->dpi_app_set = 1;
+        }
     }
-    return DET_APP_UNKNOWN;
+    return a;
 }
 
 static bool app_established(const struct flow *f, struct app_flow *af)
@@ -317,12 +323,10 @@ static void app_tls_data(struct app_pipe *ap, struct flow *f, struct app_flow *a
         memcpy(t->sni, h.sni, h.sni_len + 1);
         t->sni_len = h.sni_len;
         memcpy(t->ja3, h.ja3, sizeof(t->ja3));
-        memcpy(t->ja3_str, h.ja3_str, h.ja3_str_len + 1);
-        t->ja3_str_len = h.ja3_str_len;
         if (t->sni_len > 0)
             in->buf[DET_BUF_TLS_SNI] = (struct det_buf_ref){ (const uint8_t *)t->sni, t->sni_len };
         in->buf[DET_BUF_JA3_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3, 32 };
-        in->buf[DET_BUF_JA3_STRING] = (struct det_buf_ref){ (const uint8_t *)t->ja3_str, t->ja3_str_len };
+        in->buf[DET_BUF_JA3_STRING] = (struct det_buf_ref){ (const uint8_t *)h.ja3_str, h.ja3_str_len };
     } else {
         memcpy(t->ja3s, h.ja3, sizeof(t->ja3s));
         in->buf[DET_BUF_JA3S_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3s, 32 };
@@ -471,7 +475,6 @@ static void app_hook_app(void *arg, struct worker *w, struct flow *f, struct pac
         if (af->proto[dir] == DET_APP_UNKNOWN)
             af->proto_done_now |= (uint8_t)(1u << dir);
         af->proto[0] = af->proto[1] = DET_APP_DNS;
-        memcpy(af->dns_name, m.qname, m.qname_len + 1);
     }
     if (ap->c.proto.dns && worker_eve(w) != NULL) {
         struct eve_alert_app di;   /* the dns event: every query and answer */
