@@ -25,6 +25,11 @@ UNIT_ing_eve_SRCS := tests/unit/store/test_ing_eve.c correlator/ingest/ing_eve.c
                      correlator/ingest/ing_json.c
 UNIT_ing_eve_LIBS := -ljansson -lz
 
+UNIT_TESTS         += ing_json
+UNIT_ing_json_SRCS := tests/unit/store/test_ing_json.c correlator/ingest/ing_eve.c \
+                      correlator/ingest/ing_json.c
+UNIT_ing_json_LIBS := -ljansson -lz
+
 FUZZERS           += ingest
 FUZZ_ingest_SRCS  := tests/fuzz/fuzz_ingest.c correlator/ingest/ing_eve.c \
                      correlator/ingest/ing_json.c

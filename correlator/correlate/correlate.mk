@@ -15,6 +15,11 @@ UNIT_corr_engine_LIBS := $(CORRELATE_LIBS)
 UNIT_sigma_rules_SRCS := tests/unit/correlate/test_sigma_rules.c $(CORRELATE_SRCS) common/log.c
 UNIT_sigma_rules_LIBS := $(CORRELATE_LIBS)
 
+UNIT_TESTS                += corr_prefilter
+UNIT_corr_prefilter_SRCS  := tests/unit/correlate/test_corr_prefilter.c $(CORRELATE_SRCS) \
+                             correlator/ingest/ing_json.c common/log.c
+UNIT_corr_prefilter_LIBS  := $(CORRELATE_LIBS)
+
 # Fuzz target (mechanism in tests/fuzz/fuzz.mk): rule text -> load -> feed.
 FUZZERS         += sigma
 FUZZ_sigma_SRCS := tests/fuzz/fuzz_sigma.c $(CORRELATE_SRCS) common/log.c
