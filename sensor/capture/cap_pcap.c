@@ -159,7 +159,7 @@ int cap_join_fanout(struct cap *c, uint16_t group)
 #ifdef PACKET_FANOUT
     /* hash of the IP pair and ports (symmetric in the kernel), fragments
      * reassembled for the hash only, so every fragment reaches the owner */
-    int arg = (int)group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    uint32_t arg = (uint32_t)group | ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
 
     if (!c->live || c->p == NULL)
         return -1;
