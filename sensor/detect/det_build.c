@@ -537,12 +537,15 @@ int det_mpm_build(struct det_engine *e, const char *cache_dir, struct det_load_s
             } else if (side >= 0 && g != DET_GRP_OTHER) {
                 if (u32vec_push(&keyed[g][side][cls], i) != 0)
                     goto out;
+                st->rules_port_mpm += g == 0 || !(groups & 1u);
             } else if (bdb_add_fp(&dbs[cls][r->lists[r->fp_list].buf][g], r, i) != 0) {
                 goto out;
             }
         }
         if (r->fp_list >= 0)
             st->rules_mpm++;
+        else if (det_aidx_narrow(&r->src) || det_aidx_narrow(&r->dst))
+            st->rules_addr_index++;
     }
     uint32_t ndb = 0;
     for (int c = 0; c < DET_CLS_MAX; c++)

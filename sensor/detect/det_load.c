@@ -325,8 +325,10 @@ int det_check_main(struct cfg *c, const char *const *rule_files, size_t n)
     }
     printf("rules: %zu seen, %zu loaded, %zu failed (%.1f%% loaded)\n", st.rules_total, st.rules_loaded,
            st.rules_failed, st.rules_total ? 100.0 * (double)st.rules_loaded / (double)st.rules_total : 0.0);
-    printf("rules: %zu with a Hyperscan fast pattern, %zu evaluated on every packet of their protocol\n",
-           st.rules_mpm, st.rules_loaded - st.rules_mpm);
+    printf("rules: %zu with a Hyperscan fast pattern (%zu in port groups), %zu found through the address "
+           "index, %zu evaluated on every inspection of their protocol and pass\n",
+           st.rules_mpm, st.rules_port_mpm, st.rules_addr_index,
+           st.rules_loaded - st.rules_mpm - st.rules_addr_index);
     printf("hyperscan: %zu databases, %zu patterns, %zu from cache, %zu compiled\n", st.databases,
            st.patterns, st.cache_hits, st.cache_misses);
     printf("time: parse %.0f ms, compile %.0f ms\n", st.parse_ms, st.compile_ms);

@@ -187,6 +187,8 @@ struct det_load_stats {
     size_t rules_loaded;
     size_t rules_failed;
     size_t rules_mpm;        /* rules with a fast pattern in Hyperscan */
+    size_t rules_port_mpm;   /* of those, in a port group's database (payload, short port list) */
+    size_t rules_addr_index; /* without a fast pattern, found through the address index */
     size_t patterns;         /* unique fast patterns */
     size_t databases;        /* Hyperscan databases */
     size_t cache_hits, cache_misses;

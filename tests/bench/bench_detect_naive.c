@@ -1,6 +1,8 @@
 /* bench_detect_naive: the naive matching cost for bench-detect. Loads a rule
  * file with the real loader, puts every rule's fast pattern (the one the
- * engine prefilters on) into ONE Hyperscan block database, then scans the
+ * engine prefilters on, with its fast_pattern:off,len chop and the engine's
+ * single-match flag, so only the grouping differs) into ONE Hyperscan block
+ * database, then scans the
  * L4 payload of every packet of a capture against it (payloads decoded by
  * the sensor's decoder, held in memory so only the scan is timed).
  * Prints "patterns=N packets=N bytes=N seconds=S matches=N".
