@@ -49,6 +49,7 @@ for i in sorted(res["incidents"], key=lambda i: (i["severity"], i["id"])):
         i["id"], sev.get(i["severity"], "?"), i["title"][:40], i["group_key"][:34],
         i["event_count"], ",".join(t for t in i["tags"] if t.startswith("attack.t"))))
 PY
+echo "run: portal http://127.0.0.1:$PORT/  (log in as admin, analyst1, responder1 or viewer1; passwords in $DATA/demo-credentials)"
 echo "run: API $URL  (admin token in $DATA/demo-credentials), e.g."
 echo "     curl -H \"Authorization: Bearer \$(grep ADMIN $DATA/demo-credentials | cut -d= -f2)\" $URL/incidents"
 if [ -t 0 ]; then

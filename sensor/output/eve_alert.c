@@ -131,6 +131,14 @@ int eve_alert_log(struct eve_out *o, const struct flow *f, const struct packet *
         jb_str(j, "app_proto", app->app_proto);
     if (app != NULL && (app->http || app->dns || app->tls))
         jb_uint(j, "tx_id", app->tx_id);
+    if (f != NULL && p != NULL) {
+        /* Suricata 7's field: which way the alerting packet went, so
+         * correlation can tell an attack on a server from a download. */
+        const uint8_t *cip = f->client_is_lo ? f->key.ip_lo : f->key.ip_hi;
+        bool to_server = memcmp(p->src, cip, sizeof(p->src)) == 0 &&
+                         p->sport == (f->client_is_lo ? f->key.port_lo : f->key.port_hi);
+        jb_str(j, "direction", to_server ? "to_server" : "to_client");
+    }
     jb_open_object(j, "alert");
     jb_str(j, "action", eve_alert_action(a->action));
     jb_uint(j, "gid", a->gid);

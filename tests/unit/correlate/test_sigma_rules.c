@@ -99,7 +99,11 @@ TEST(sev1_alert)
     CHECK_EQ_INT(v.h.severity[0], 1);
     CHECK(v.h.title_vi[0][0] != '\0');
     CHECK(v.h.ntags[0] >= 1);
-    CHECK_EQ_STR(v.h.key[0], "src_ip=203.0.113.5|alert.signature_id=2002");
+    CHECK_EQ_STR(v.h.key[0], "src_ip=203.0.113.5|dest_ip=10.1.1.1");
+    /* another severity-1 signature between the same two hosts joins that key */
+    feed(&v, 2, "s1", "alert", "203.0.113.5", "10.1.1.1", alert(2003, 1, a));
+    CHECK_EQ_INT(count_rule(&v, ID_SEV1), 2);
+    CHECK_EQ_STR(v.h.key[1], "src_ip=203.0.113.5|dest_ip=10.1.1.1");
     env_close(&v);
 }
 
@@ -210,6 +214,13 @@ TEST(victim_calls_back)
     feed(&v, 20, "s1", "flow", "10.8.8.8", "203.0.113.67", flow(4444, f));
     feed(&v, 30, "s1", "alert", "203.0.113.66", "198.51.100.1", alert(11, 1, a));
     feed(&v, 40, "s1", "flow", "198.51.100.1", "203.0.113.66", flow(4444, f));
+    CHECK_EQ_INT(count_rule(&v, ID_CALLBACK), 0);
+    /* a download alert (to_client: the internal host fetched something) is
+     * followed by the flow event of that same download connection: no callback */
+    char d[320];
+    snprintf(d, sizeof(d), "\"direction\":\"to_client\",%s", alert(13, 3, a));
+    feed(&v, 50, "s1", "alert", "198.51.100.80", "10.8.8.9", d);
+    feed(&v, 51, "s1", "flow", "10.8.8.9", "198.51.100.80", flow(80, f));
     CHECK_EQ_INT(count_rule(&v, ID_CALLBACK), 0);
     /* too late: more than 10 minutes after the alert */
     feed(&v, 611, "s1", "flow", "10.8.8.8", "203.0.113.66", flow(4444, f));
