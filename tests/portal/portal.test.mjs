@@ -801,6 +801,81 @@ test('scale: 2,000 more incidents; pages stay quick and a poll keeps unchanged r
   await ctx.close();
 });
 
+// dd/mm/yyyy hh:mm:ss of an RFC 3339 time shifted by h hours.
+function shifted(iso, h) {
+  const d = new Date(new Date(iso).getTime() + h * 3600e3);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+test('time zone: picked in the header, applied at once, remembered; unknown names refused', async () => {
+  // after the scale test: look the port scan up by its address
+  const scan = (await apiGet('/incidents?limit=100&address=198.51.100.23&status=new,acknowledged,investigating,resolved,false_positive'))
+    .incidents.find((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  const en = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n/en.json'), 'utf8'));
+  const { ctx, page } = await login('admin');
+  await setLang(page, 'en');
+  await openIncident(page, scan.id);
+  assert.equal(await page.textContent('#tz-label'), 'UTC+7', 'default Asia/Ho_Chi_Minh');
+  assert.equal(await page.textContent('#first-seen'), `${shifted(scan.first_seen, 7)} (UTC+7)`);
+  await page.evaluate(() => { window.__marker = 1; });
+  const whoTz = () => page.evaluate(async () => (await (await fetch('/api/v1/whoami')).json()).tz);
+  const pick = async (zone, hours, label) => {
+    await page.click('#tz-btn');
+    await page.waitForSelector('#tz-dlg');
+    if (zone.list) await page.check(`#tz-dlg input[name=tz][value="${zone.list}"]`);
+    else await page.fill('#tz-other', zone.text);
+    await page.click('#tz-save');
+    await page.waitForSelector('#tz-dlg', { state: 'detached' });
+    const want = `${shifted(scan.first_seen, hours)} (${label})`;
+    await page.waitForFunction((w) => { const e = document.getElementById('first-seen'); return e && e.textContent === w; }, want);
+    assert.equal(await page.textContent('#tz-label'), label);
+    assert.equal(await whoTz(), zone.list || zone.text);
+  };
+  await pick({ list: 'UTC' }, 0, 'UTC+0');
+  await pick({ list: 'Asia/Singapore' }, 8, 'UTC+8');
+  await pick({ text: 'Europe/Paris' }, 1, 'UTC+1'); // free text (November: CET)
+  assert.equal(await page.evaluate(() => window.__marker), 1, 'applied without a reload');
+  // the queue's time column follows too
+  await page.goto(`${BASE}/#/queue`);
+  await page.waitForSelector('#rows tr[data-id]');
+  assert.match(await page.getAttribute('#rows tr[data-id] td.c-time span', 'title'), /\(UTC\+1\)$/);
+  // unknown names: refused (in the page, and by the server for a lower-case
+  // name the browser's Intl may accept), nothing changes
+  for (const bad of ['Mars/Olympus_Mons', 'europe/paris']) {
+    await page.click('#tz-btn');
+    await page.fill('#tz-other', bad);
+    await page.click('#tz-save');
+    await page.waitForFunction(() => document.getElementById('tz-err').textContent.length > 0);
+    assert.equal(await page.textContent('#tz-err'), en['tz.invalid'].replace('{tz}', bad));
+    assert.ok(await page.isVisible('#tz-dlg'));
+    await page.click('#tz-dlg button.ghost');
+    await page.waitForSelector('#tz-dlg', { state: 'detached' });
+    assert.equal(await whoTz(), 'Europe/Paris');
+  }
+  const direct = await page.evaluate(async () => {
+    const who = await (await fetch('/api/v1/whoami')).json();
+    const put = async (tz) => (await fetch('/api/v1/me/prefs', { method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': who.csrf }, body: JSON.stringify({ tz }) })).status;
+    return [await put('Mars/Olympus_Mons'), await put('europe/paris'), await put('../etc/passwd')];
+  });
+  assert.deepEqual(direct, [400, 400, 400]);
+  await ctx.close();
+  // remembered: a new session starts in Europe/Paris
+  const again = await login('admin');
+  assert.equal(await again.page.textContent('#tz-label'), 'UTC+1');
+  await openIncident(again.page, scan.id);
+  assert.equal(await again.page.textContent('#first-seen'), `${shifted(scan.first_seen, 1)} (UTC+1)`);
+  // back to the default
+  await again.page.click('#tz-btn');
+  await again.page.check('#tz-dlg input[name=tz][value="Asia/Ho_Chi_Minh"]');
+  await again.page.click('#tz-save');
+  await again.page.waitForFunction(() => document.getElementById('tz-label').textContent === 'UTC+7');
+  assert.deepEqual(again.page.errors, []);
+  assert.deepEqual(page.errors, []);
+  await again.ctx.close();
+});
+
 test('logout ends the session', async () => {
   const { ctx, page } = await login('viewer1');
   await page.click('#logout-btn');

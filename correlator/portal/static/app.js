@@ -5,11 +5,12 @@
 
 import * as api from './api.js';
 import { applyI18n, loadLang, t, currentLang, LANGS } from './i18n.js';
-import { el, clear } from './format.js';
+import { el, clear, zoneLabel } from './format.js';
 import * as queue from './queue.js';
 import * as incident from './incident.js';
 import * as dashboard from './dashboard.js';
 import * as suppressions from './suppressions.js';
+import { openZoneDialog, zoneUsable } from './zone.js';
 
 const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';
 const $ = (id) => document.getElementById(id);
@@ -17,7 +18,7 @@ const $ = (id) => document.getElementById(id);
 const ctx = {
   session: null, // {user, role, csrf, lang, tz}
   get lang() { return currentLang(); },
-  get tz() { return (this.session && this.session.tz) || DEFAULT_TZ; },
+  get tz() { return (this.session && this.session.tz) || DEFAULT_TZ; }, // checked by startSession
   t,
   toast,
   navigate(h) { if (location.hash === h) route(); else location.hash = h; },
@@ -106,7 +107,7 @@ async function startSession(s) {
     role: s.role || 'viewer',
     csrf: s.csrf || '',
     lang: LANGS.includes(s.lang) ? s.lang : storedLang(),
-    tz: s.tz || DEFAULT_TZ,
+    tz: s.tz && zoneUsable(s.tz) ? s.tz : DEFAULT_TZ,
   };
   api.setCsrf(ctx.session.csrf);
   await loadLang(ctx.session.lang);
@@ -123,6 +124,8 @@ function renderHeader() {
   $('who-user').textContent = ctx.session.user;
   $('who-role').textContent = t(`role.${ctx.session.role}`);
   $('lang-select').value = currentLang();
+  $('tz-label').textContent = zoneLabel(ctx.tz);
+  $('tz-btn').title = `${t('tz.title')}: ${ctx.tz}`;
   document.title = t('app.name');
 }
 
@@ -193,6 +196,11 @@ async function boot() {
     showLogin();
   });
   $('help-btn').addEventListener('click', () => $('help').showModal());
+  $('tz-btn').addEventListener('click', () => openZoneDialog(ctx, (tz) => {
+    ctx.session.tz = tz;
+    renderHeader();
+    route();
+  }));
   $('theme-btn').addEventListener('click', () => {
     const dark = document.documentElement.dataset.theme === 'dark' ||
       (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
