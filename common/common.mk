@@ -7,3 +7,7 @@ UNIT_jb_SRCS  := tests/unit/common/test_jb.c common/jb.c
 UNIT_jb_LIBS  := -ljansson
 UNIT_cfg_SRCS := tests/unit/common/test_cfg.c common/cfg.c common/log.c
 UNIT_cfg_LIBS := -lyaml
+
+FUZZERS        += cfg
+FUZZ_cfg_SRCS  := tests/fuzz/fuzz_cfg.c common/cfg.c common/log.c
+FUZZ_cfg_LIBS  := -lyaml

@@ -31,7 +31,7 @@ enum log_level log_get_level(void)
 
 int log_level_parse(const char *s)
 {
-    for (int i = 0; i <= LOG_LVL_DEBUG; i++)
+    for (int i = LOG_LVL_ERROR; i <= LOG_LVL_DEBUG; i++)
         if (strcmp(s, log_names[i]) == 0)
             return i;
     return -1;

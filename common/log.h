@@ -9,6 +9,7 @@
 #define CANH_LOG_H
 
 enum log_level {
+    LOG_LVL_NONE = -1, /* nothing is written (fuzz targets) */
     LOG_LVL_ERROR = 0,
     LOG_LVL_WARNING,
     LOG_LVL_NOTICE,
