@@ -396,7 +396,8 @@ static void emit(struct corr_engine *e, const struct corr_rule *r, const char *k
 {
     struct corr_hit h = {
         .rule_id = r->hit_id, .rule_title = r->title, .rule_title_vi = r->title_vi,
-        .description = r->description, .severity = r->severity, .level = r->level,
+        .description = r->description, .description_vi = r->description_vi,
+        .severity = r->severity, .level = r->level,
         .tags = r->tags, .ntags = r->ntags, .group_key = key, .group_fields = fields,
         .matched = matched, .event_ids = ids, .nevents = nids,
         .first_us = first, .last_us = last,

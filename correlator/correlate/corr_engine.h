@@ -39,6 +39,7 @@ struct corr_hit {
     const char *rule_title;
     const char *rule_title_vi; /* optional Vietnamese title, NULL if none */
     const char *description;
+    const char *description_vi; /* optional Vietnamese description, NULL if none */
     int severity;              /* 1 (critical/high) .. 4 (low/informational), from `level` */
     const char *level;         /* the Sigma level text */
     const char *const *tags;   /* e.g. "attack.t1046" */

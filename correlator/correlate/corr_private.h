@@ -163,7 +163,7 @@ struct corr_path {
 struct corr_rule {
     int index;               /* position in corr_rules.rules */
     enum corr_type type;
-    const char *id, *name, *title, *title_vi, *description, *level;
+    const char *id, *name, *title, *title_vi, *description, *description_vi, *level;
     const char *hit_id;      /* id, else name, else title */
     int severity;
     const char **tags;

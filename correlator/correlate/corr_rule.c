@@ -475,8 +475,11 @@ static int parse_common(struct doc *d, struct corr_rule *r, const yaml_node_t *r
         return -1;
     const yaml_node_t *canh = map_get(d, root, "canh");
     if (canh != NULL && canh->type != YAML_MAPPING_NODE)
-        return bad(d, canh, "'canh' must be a map (title_vi, group-by)");
+        return bad(d, canh, "'canh' must be a map (title_vi, description_vi, group-by)");
     if ((n = map_get(d, canh, "title_vi")) && (r->title_vi = dup_scalar(d, n, "title_vi")) == NULL)
+        return -1;
+    if ((n = map_get(d, canh, "description_vi")) &&
+        (r->description_vi = dup_scalar(d, n, "description_vi")) == NULL)
         return -1;
     if ((n = map_get(d, canh, "group-by"))) {
         if (map_get(d, root, "correlation") != NULL)

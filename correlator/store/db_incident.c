@@ -95,8 +95,8 @@ static int db_inc_open(struct db *d, const struct corr_hit *h, int64_t now_us, i
          *matched = db_inc_dump(h->matched);
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO incidents (rule_id, group_key, title, description, severity, level,"
-        " first_us, last_us, created_us, updated_us, group_fields, matched, tags, title_vi)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " first_us, last_us, created_us, updated_us, group_fields, matched, tags, title_vi,"
+        " description_vi) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
         goto out;
     sqlite3_bind_text(st, 1, h->rule_id, -1, SQLITE_STATIC);
@@ -113,6 +113,7 @@ static int db_inc_open(struct db *d, const struct corr_hit *h, int64_t now_us, i
     db_bind_text_or_null(st, 12, matched);
     db_bind_text_or_null(st, 13, tags_txt);
     db_bind_text_or_null(st, 14, h->rule_title_vi);
+    db_bind_text_or_null(st, 15, h->description_vi);
     if (sqlite3_step(st) != SQLITE_DONE) {
         log_error("db", "%s: open incident for %s: %s", d->path, h->rule_id,
                   sqlite3_errmsg(d->h));
@@ -286,7 +287,7 @@ static json_t *db_inc_strings(struct db *d, const char *sql, int64_t id, const c
 
 #define DB_INC_COLS "id, rule_id, group_key, title, description, severity, level, status," \
     " assignee, disposition, first_us, last_us, created_us, updated_us, event_count, hits," \
-    " group_fields, matched, tags, title_vi"
+    " group_fields, matched, tags, title_vi, description_vi"
 
 static json_t *db_inc_row(struct db *d, sqlite3_stmt *st)
 {
@@ -312,6 +313,7 @@ static json_t *db_inc_row(struct db *d, sqlite3_stmt *st)
     db_inc_set_json(o, "matched", st, 17);
     db_inc_set_json(o, "tags", st, 18);
     db_inc_set_text(o, "title_vi", st, 19);
+    db_inc_set_text(o, "description_vi", st, 20);
     json_object_set_new(o, "sensors", db_inc_strings(d,
         "SELECT sensor FROM incident_sensors WHERE incident_id = ? ORDER BY sensor", id, NULL));
     json_object_set_new(o, "src", db_inc_strings(d,
@@ -403,7 +405,8 @@ static int db_inc_where(const struct db_incident_filter *f, char *where, size_t 
     if (f->text)
         DB_INC_AND("(instr(lower(title), lower(:text)) > 0 OR instr(lower(coalesce(description,"
                    " '')), lower(:text)) > 0 OR instr(group_key, :text) > 0"
-                   " OR instr(lower(coalesce(title_vi, '')), lower(:text)) > 0)");
+                   " OR instr(lower(coalesce(title_vi, '')), lower(:text)) > 0"
+                   " OR instr(lower(coalesce(description_vi, '')), lower(:text)) > 0)");
     if (f->updated_since_us)
         DB_INC_AND("updated_us > :updated");
 #undef DB_INC_AND

@@ -185,6 +185,9 @@ static const char *const db_migrations[] = {
     "  'group_fields', NEW.group_fields, 'first_us', NEW.first_us, 'last_us', NEW.last_us,"
     "  'created_us', NEW.created_us, 'updated_us', NEW.updated_us,"
     "  'event_count', NEW.event_count, 'hits', NEW.hits)); END;",
+    /* 5: the Vietnamese description of an incident's rule (Sigma rules'
+     * canh.description_vi, issue 10), beside title_vi of migration 3. */
+    "ALTER TABLE incidents ADD COLUMN description_vi TEXT;",
 };
 
 int db_migrations_count(void)

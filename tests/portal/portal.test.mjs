@@ -467,6 +467,24 @@ for (const lang of ['vi', 'en']) {
     assert.equal(shown, `${plus7(scan.first_seen)} (UTC+7)`, `stored ${scan.first_seen}`);
     const want = lang === 'vi' ? (scan.title_vi || scan.title) : scan.title;
     assert.equal(await page.textContent('#inc-title'), want);
+    // the rule's description in the user's language (canh.description_vi)
+    assert.ok(scan.description_vi && scan.description && scan.description_vi !== scan.description);
+    assert.equal((await page.textContent('#inc-desc')).trim(), (lang === 'vi' ? scan.description_vi : scan.description).trim());
+    assert.equal(await page.getAttribute('#inc-desc', 'lang'), lang);
+    // with one language missing, the other is shown (an incident stored
+    // before migration 5, or a rule without canh.description_vi)
+    const drop = lang === 'vi' ? 'description_vi' : 'description';
+    await page.route(`**/api/v1/incidents/${scan.id}`, async (route) => {
+      const resp = await route.fetch();
+      const body = await resp.json();
+      delete body[drop];
+      await route.fulfill({ response: resp, json: body });
+    });
+    await page.reload();
+    await page.waitForSelector('#inc-desc');
+    assert.equal((await page.textContent('#inc-desc')).trim(), (lang === 'vi' ? scan.description : scan.description_vi).trim());
+    assert.equal(await page.getAttribute('#inc-desc', 'lang'), lang === 'vi' ? 'en' : 'vi');
+    await page.unroute(`**/api/v1/incidents/${scan.id}`);
     // the choice is stored per user: a new session comes back in this language
     await ctx.close();
     const again = await login('analyst1');
@@ -594,22 +612,27 @@ test('dashboard: charts, sensor health; screenshots', async () => {
   await ctx.close();
 });
 
-// Incidents of their own for the workflow tests below (alert rule groups by
-// src_ip + signature id): A and B from one source, C from another.
+// The severity-1 alert rule groups by src_ip + dest_ip: incidents of one pair.
+const byPair = (src, dest) => (c) => (c.group_fields || {}).src_ip === src && (c.group_fields || {}).dest_ip === dest;
+
+async function incidentOf(src, dest) {
+  for (let i = 0; i < 50; i++) {
+    const [x] = await incidentsBy(byPair(src, dest));
+    if (x) return x;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.fail(`no incident for ${src} -> ${dest}`);
+}
+
+// Incidents of their own for the workflow tests below: A and B from one
+// source (to two hosts), C from another.
 async function workflowIncidents() {
-  const evs = [alertEvent('198.18.1.1', 9199101, 'CANH test: workflow A'),
-    alertEvent('198.18.1.1', 9199102, 'CANH test: workflow B'),
-    alertEvent('198.18.1.2', 9199103, 'CANH test: workflow C')];
+  const evs = [alertEvent('198.18.1.1', 9199101, 'CANH test: workflow A', { dest_ip: '10.20.1.31' }),
+    alertEvent('198.18.1.1', 9199102, 'CANH test: workflow B', { dest_ip: '10.20.1.32' }),
+    alertEvent('198.18.1.2', 9199103, 'CANH test: workflow C', { dest_ip: '10.20.1.33' })];
   assert.equal((await postEvents(evs)).status, 200);
-  const find = async (sid) => {
-    for (let i = 0; i < 50; i++) {
-      const [x] = await incidentsBy((c) => (c.group_fields || {})['alert.signature_id'] === sid);
-      if (x) return x;
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
-    assert.fail(`no incident for sid ${sid}`);
-  };
-  return { A: await find(9199101), B: await find(9199102), C: await find(9199103) };
+  return { A: await incidentOf('198.18.1.1', '10.20.1.31'), B: await incidentOf('198.18.1.1', '10.20.1.32'),
+    C: await incidentOf('198.18.1.2', '10.20.1.33') };
 }
 
 let wf = null;
@@ -690,9 +713,9 @@ test('suppress from an incident: later hits of that address open nothing', async
   assert.equal(sup.created_by, 'analyst1');
   assert.ok(!sup.rule_id, 'address only');
   assert.ok(new Date(sup.expires) > Date.now() + 23 * 3600e3);
-  assert.equal((await postEvents([alertEvent('198.18.1.1', 9199104, 'CANH test: suppressed')])).status, 200);
+  assert.equal((await postEvents([alertEvent('198.18.1.1', 9199104, 'CANH test: suppressed', { dest_ip: '10.20.1.34' })])).status, 200);
   await page.waitForTimeout(1000);
-  assert.equal((await incidentsBy((c) => (c.group_fields || {})['alert.signature_id'] === 9199104)).length, 0);
+  assert.equal((await incidentsBy(byPair('198.18.1.1', '10.20.1.34'))).length, 0);
   const r2 = await apiGet('/suppressions');
   const after = (Array.isArray(r2) ? r2 : r2.suppressions || []).find((s) => s.id === sup.id);
   assert.ok(after.hits >= 1, `hits ${after.hits}`);
@@ -756,13 +779,8 @@ test('suppressions page: listed with rule, address, reason, expiry, author, hits
   assert.equal((await fetch(`${BASE}/api/v1/suppressions/${c2.body.id}`, { method: 'DELETE',
     headers: { Authorization: `Bearer ${creds.CANH_ADMIN_TOKEN}` } })).status, 204);
   // the address opens incidents again
-  assert.equal((await postEvents([alertEvent('198.18.1.1', 9199105, 'CANH test: after the suppression')])).status, 200);
-  let reopened = [];
-  for (let i = 0; i < 50 && !reopened.length; i++) {
-    reopened = await incidentsBy((c) => (c.group_fields || {})['alert.signature_id'] === 9199105);
-    if (!reopened.length) await page.waitForTimeout(100);
-  }
-  assert.equal(reopened.length, 1, 'a hit after the removal opens an incident');
+  assert.equal((await postEvents([alertEvent('198.18.1.1', 9199105, 'CANH test: after the suppression', { dest_ip: '10.20.1.35' })])).status, 200);
+  await incidentOf('198.18.1.1', '10.20.1.35'); // a hit after the removal opens an incident
   assert.deepEqual(page.errors, []);
   await ctx.close();
 });

@@ -126,6 +126,12 @@ export function title(inc, lang) {
   return inc.title || inc.title_vi || '';
 }
 
+// The rule's description likewise (Sigma description / canh.description_vi).
+export function description(inc, lang) {
+  if (lang === 'vi') return inc.description_vi || inc.description || '';
+  return inc.description || inc.description_vi || '';
+}
+
 export function sevBadge(sev, t) {
   return el('span', { class: `sev sev-${sev}`, title: t(`sev.${sev}`) }, t(`sev.${sev}`));
 }

@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import { has } from './i18n.js';
-import { el, clear, data, fmtTime, num, bytes, sevBadge, statusBadge, title, roleAtLeast,
+import { el, clear, data, fmtTime, num, bytes, sevBadge, statusBadge, title, description, roleAtLeast,
   statusAllowed, DISPOSITIONS } from './format.js';
 
 let ctx = null;
@@ -126,8 +126,9 @@ function fieldsTable(obj, id) {
 function why() {
   const w = inc.why || {};
   const rt = (ctx.lang === 'vi' ? w.rule_title_vi || w.rule_title : w.rule_title || w.rule_title_vi) || title(inc, ctx.lang);
+  const desc = description(inc, ctx.lang);
   return el('section', { class: 'card', id: 'why' }, el('h2', null, T('incident.why')),
-    el('p', { class: 'desc' }, data('span', inc.description || '')),
+    el('p', { class: 'desc' }, data('span', desc, { id: 'inc-desc', lang: desc && desc === inc.description_vi ? 'vi' : 'en' })),
     kv([
       ['field.rule', el('span', null, data('span', rt), ' ', data('code', w.rule_id || inc.rule_id || '', { class: 'muted' }))],
       ['field.group_key', data('code', w.group_key || inc.group_key || '')],

@@ -27,6 +27,7 @@ struct hits {
     int severity[HITS_MAX];
     int64_t first[HITS_MAX], last[HITS_MAX];
     char title_vi[HITS_MAX][160];
+    char desc_vi[HITS_MAX][512];
     char matched[HITS_MAX][512];
     size_t ntags[HITS_MAX];
 };
@@ -51,6 +52,8 @@ static inline void hits_cb(const struct corr_hit *h, void *arg)
     hs->ntags[i] = h->ntags;
     snprintf(hs->title_vi[i], sizeof(hs->title_vi[i]), "%s",
              h->rule_title_vi ? h->rule_title_vi : "");
+    snprintf(hs->desc_vi[i], sizeof(hs->desc_vi[i]), "%s",
+             h->description_vi ? h->description_vi : "");
     char *m = h->matched ? json_dumps(h->matched, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
     snprintf(hs->matched[i], sizeof(hs->matched[i]), "%s", m ? m : "");
     free(m);

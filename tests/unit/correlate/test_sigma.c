@@ -199,6 +199,8 @@ static const struct ecase error_cases[] = {
     { "title: a\nname: a\ncorrelation: {type: event_count, rules: [b], timespan: 1m, condition: {gte: 1}}\n---\n"
       "title: b\nname: b\ncorrelation: {type: event_count, rules: [a], timespan: 1m, condition: {gte: 1}}\n",
       1, "cycle" },
+    { "title: t\ndetection: {s: {x: 1}, condition: s}\ncanh:\n  description_vi: [a, b]\n", 4,
+      "'description_vi' must be a single value" },
 };
 
 TEST(error_table)
@@ -287,7 +289,8 @@ TEST(plain_hit_fields)
 {
     const char *yaml =
         "title: Sev1\nid: 11111111-2222\nlevel: critical\ntags: [attack.t1190, attack.initial_access]\n"
-        "canh: {title_vi: 'Cảnh báo', group-by: [src_ip, alert.signature_id]}\n"
+        "canh: {title_vi: 'Cảnh báo', description_vi: 'Cảnh báo mức 1',\n"
+        "       group-by: [src_ip, alert.signature_id]}\n"
         "detection:\n  s: {event_type: alert, alert.severity: 1}\n  condition: s\n";
     int nerr;
     struct corr_rules *r = load_rules(yaml, &nerr);
@@ -303,6 +306,7 @@ TEST(plain_hit_fields)
     CHECK_EQ_STR(h.key[0], "src_ip=1.2.3.4|alert.signature_id=2001");
     CHECK_EQ_STR(h.ids[0], "s1:42");
     CHECK_EQ_STR(h.title_vi[0], "Cảnh báo");
+    CHECK_EQ_STR(h.desc_vi[0], "Cảnh báo mức 1");
     CHECK_EQ_STR(h.matched[0], "{\"alert.severity\":1,\"event_type\":\"alert\"}");
     CHECK_EQ_INT(h.first[0], corr_parse_time("2026-01-01T00:00:01.500000Z"));
     CHECK_EQ_INT(feed_json(e, "[1,2]", &h), -1);

@@ -1,8 +1,9 @@
 /* test_sigma_rules: the default rule set in rules/ (run from the repo root).
  *
- * The folder loads with no error and every rule has a title_vi and ATT&CK
- * tags; each default detection fires on a crafted event sequence and stays
- * quiet on a near miss (one event short, one port short, wrong order, ...).
+ * The folder loads with no error and every rule has a title_vi, a
+ * description_vi and ATT&CK tags; each default detection fires on a crafted
+ * event sequence and stays quiet on a near miss (one event short, one port
+ * short, wrong order, ...).
  */
 #include "../runner.h"
 #include "corr_test_util.h"
@@ -34,6 +35,10 @@ static int env_open(struct env *v)
 
 static void env_close(struct env *v)
 {
+    /* Every hit of a default rule carries its Vietnamese description too
+     * (canh.description_vi, issue 10). */
+    for (int i = 0; i < v->h.n; i++)
+        CHECK(strlen(v->h.desc_vi[i]) > 20);
     corr_engine_free(v->e);
     corr_rules_free(v->r);
 }
