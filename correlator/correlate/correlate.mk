@@ -24,3 +24,10 @@ UNIT_corr_prefilter_LIBS  := $(CORRELATE_LIBS)
 FUZZERS         += sigma
 FUZZ_sigma_SRCS := tests/fuzz/fuzz_sigma.c $(CORRELATE_SRCS) common/log.c
 FUZZ_sigma_LIBS := $(CORRELATE_LIBS)
+
+# Fuzz target: corr_parse_time and ing_eve_time against each other, and
+# corr_time_span (tests/fuzz/fuzz_corr_time.c).
+FUZZERS             += corr-time
+FUZZ_corr-time_SRCS := tests/fuzz/fuzz_corr_time.c correlator/correlate/corr_time.c \
+                       correlator/ingest/ing_eve.c correlator/ingest/ing_json.c
+FUZZ_corr-time_LIBS := -ljansson -lz
