@@ -40,3 +40,11 @@ bench-es-correlator: $(B)/canh-correlator
 UNIT_TESTS += db_outbox
 UNIT_db_outbox_SRCS := tests/unit/ship/test_db_outbox.c correlator/store/db_outbox.c $(STORE_SRCS)
 UNIT_db_outbox_LIBS := -lsqlite3 -ljansson
+
+# Fuzz target: the _bulk answer's per-item outcomes (tests/fuzz/fuzz_ship_bulk.c
+# #includes ship_es.c for its internals, so ship_es.c is not listed again).
+FUZZERS             += ship-bulk
+FUZZ_ship-bulk_SRCS := tests/fuzz/fuzz_ship_bulk.c correlator/ship/ship_es_curl.c \
+                       correlator/ship/ship_es_tmpl.c correlator/ship/ship_es_cfg.c \
+                       common/cfg.c common/log.c
+FUZZ_ship-bulk_LIBS := $(SHIP_ES_LIBS) -lyaml
