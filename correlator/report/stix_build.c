@@ -55,13 +55,46 @@ struct sb {
     long long inc;
 };
 
+/* Whether the n bytes at s are "YYYY-MM-DDTHH:MM:SS[.f+]" with fields in
+ * range, so that a damaged time never reaches a bundle (the national
+ * centre's validator rejects the whole bundle for one bad timestamp). */
+static bool stix_time_valid(const char *s, size_t n)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    int f[6] = { 0 }, k = 0;
+    if (n < sizeof shape - 1)
+        return false;
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        if (shape[i] != 'd') {
+            if (s[i] != shape[i])
+                return false;
+            k++;
+        } else if (!isdigit((unsigned char)s[i])) {
+            return false;
+        } else {
+            f[k] = f[k] * 10 + (s[i] - '0');
+        }
+    }
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+        return false;
+    size_t i = sizeof shape - 1;
+    if (i < n && s[i] == '.') {
+        if (++i == n)
+            return false;
+        for (; i < n; i++)
+            if (!isdigit((unsigned char)s[i]))
+                return false;
+    }
+    return i == n;
+}
+
 /* "...+00:00" (the store's form) -> "...Z"; NULL/garbage -> fallback. */
 static void stix_time(const char *in, const char *fallback, char out[48])
 {
     size_t n = in ? strlen(in) : 0;
-    if (n >= 20 && n < 44 && in[4] == '-' && in[10] == 'T' && strcmp(in + n - 6, "+00:00") == 0)
+    if (n >= 20 && n < 44 && strcmp(in + n - 6, "+00:00") == 0 && stix_time_valid(in, n - 6))
         snprintf(out, 48, "%.*sZ", (int)(n - 6), in);
-    else if (n >= 20 && n < 47 && in[4] == '-' && in[10] == 'T' && in[n - 1] == 'Z')
+    else if (n >= 20 && n < 47 && in[n - 1] == 'Z' && stix_time_valid(in, n - 1))
         snprintf(out, 48, "%s", in);
     else
         snprintf(out, 48, "%s", fallback);
