@@ -78,7 +78,8 @@ static void rep_taxii_post(struct rep_taxii *t)
 }
 
 /* Resolve a server-given URL against the discovery URL (absolute URLs and
- * absolute paths; TAXII 2.1 says api_roots are URLs). 0 or -1. */
+ * absolute paths; TAXII 2.1 says api_roots are URLs). 0 or -1 (also for an
+ * http:// root under an https:// discovery, and for spaces/control bytes). */
 static int rep_taxii_resolve(const char *base, const char *ref, char *out, size_t cap)
 {
     int n;
@@ -94,6 +95,13 @@ static int rep_taxii_resolve(const char *base, const char *ref, char *out, size_
     }
     if (n <= 0 || (size_t)n >= cap - 1)
         return -1;
+    /* Never from https:// to http:// (the password would go in clear), and
+     * nothing curl would refuse or read differently. */
+    if (strncmp(base, "https://", 8) == 0 && strncmp(out, "https://", 8) != 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if ((unsigned char)out[i] <= 0x20 || out[i] == 0x7f)
+            return -1;
     if (out[n - 1] != '/') {
         out[n] = '/';
         out[n + 1] = 0;
@@ -111,6 +119,24 @@ static int rep_taxii_root_match(const char *want, const char *root)
         rl--;
     return wl <= rl && strncmp(root + rl - wl, want, wl) == 0 &&
            (wl == rl || root[rl - wl - 1] == '/');
+}
+
+/* Is a server-given id safe as one URL path component? TAXII and STIX ids
+ * are UUIDs or "type--uuid"; anything outside the unreserved URL characters
+ * (RFC 3986: letters, digits, "-._~") would change the URL or reach curl as
+ * bytes it refuses, and "." / ".." would walk the path. */
+static int rep_taxii_id_ok(const char *id, size_t max)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > max || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~'))
+            return 0;
+    }
+    return 1;
 }
 
 static void rep_taxii_on_discovery(struct rep_taxii *t, json_t *j)
@@ -166,7 +192,7 @@ static void rep_taxii_on_collections(struct rep_taxii *t, json_t *j)
     json_array_foreach(cols, i, c) {
         const char *cid = json_string_value(json_object_get(c, "id"));
         const char *title = json_string_value(json_object_get(c, "title"));
-        if (!cid || strlen(cid) > 100 || strchr(cid, '/') || strchr(cid, '?'))
+        if (!rep_taxii_id_ok(cid, 100))
             continue;
         if (strcmp(cid, want) != 0 && !(title && strcmp(title, want) == 0))
             continue;
@@ -203,10 +229,10 @@ static void rep_taxii_on_status(struct rep_taxii *t, json_t *j)
     if (st && strcmp(st, "complete") != 0) {
         struct timeval now;
         event_base_gettimeofday_cached(t->base, &now);
-        if (!sid || strlen(sid) >= sizeof t->status_id || strchr(sid, '/') ||
-            now.tv_sec > t->status_deadline) {
-            rep_taxii_finish(t, REP_HTTP_RETRY, sid ? "TAXII status still pending at the "
-                             "status timeout" : "TAXII status without an id");
+        if (!rep_taxii_id_ok(sid, sizeof t->status_id - 1) || now.tv_sec > t->status_deadline) {
+            rep_taxii_finish(t, REP_HTTP_RETRY, rep_taxii_id_ok(sid, sizeof t->status_id - 1)
+                             ? "TAXII status still pending at the status timeout"
+                             : "TAXII status without a usable id");
             return;
         }
         snprintf(t->status_id, sizeof t->status_id, "%s", sid);
@@ -235,7 +261,7 @@ static void rep_taxii_verify_next(struct rep_taxii *t)
     }
     json_t *f = json_array_get(t->failures, t->verify_i);
     const char *id = json_string_value(json_object_get(f, "id"));
-    if (t->verify_i >= REP_TAXII_VERIFY_MAX || !id || strlen(id) > 120 || strchr(id, '/') ||
+    if (t->verify_i >= REP_TAXII_VERIFY_MAX || !rep_taxii_id_ok(id, 120) ||
         !json_object_get(t->sent, id)) {
         char why[400];
         const char *msg = json_string_value(json_object_get(f, "message"));

@@ -30,3 +30,16 @@ TEST_SUITES += taxii
 suite-taxii: $(B)/canh-correlator $(B)/canh-sensor $(TAXII_VENV)/.stamp
 	@$(TAXII_VENV)/bin/python tests/taxii/test_taxii.py --bin $(B)/canh-correlator \
 	  --venv $(TAXII_VENV) --sensor $(B)/canh-sensor
+
+# Fuzz target (mechanism in tests/fuzz/fuzz.mk): the STIX bundle builder on
+# hostile incident data; output must be valid, deterministic STIX JSON.
+FUZZERS         += stix
+FUZZ_stix_SRCS  := tests/fuzz/fuzz_stix.c correlator/report/stix_build.c \
+                   correlator/report/stix_id.c
+FUZZ_stix_LIBS  := -ljansson -lcrypto
+
+# The TAXII client's reading of server answers: fuzz_taxii.c #includes
+# rep_http.c and rep_taxii.c, answering requests from the input instead of curl.
+FUZZERS         += taxii
+FUZZ_taxii_SRCS := tests/fuzz/fuzz_taxii.c common/log.c
+FUZZ_taxii_LIBS := -ljansson -lcurl -levent
