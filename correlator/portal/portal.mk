@@ -10,3 +10,11 @@ TEST_SUITES += portal-api
 .PHONY: suite-portal-api
 suite-portal-api: $(B)/canh-correlator
 	@python3 tests/portal-api/test_portal_api.py --bin $(B)/canh-correlator
+
+# Fuzz target: the static file server's path decoding and root confinement
+# (tests/fuzz/fuzz_portal_path.c #includes portal_static.c and watches open()).
+FUZZERS               += portal-path
+FUZZ_portal-path_SRCS := tests/fuzz/fuzz_portal_path.c correlator/ingest/ing_http.c \
+                         correlator/ingest/ing_auth.c $(STORE_SRCS)
+FUZZ_portal-path_LIBS := -Wl,--wrap=evhttp_send_reply -levent -levent_openssl -ljansson -lsqlite3 \
+                         -lssl -lcrypto -lsodium
