@@ -43,3 +43,13 @@ suite-correlator: $(B)/canh-correlator
 BENCHES += correlator
 bench-correlator: $(B)/canh-correlator
 	@python3 tests/correlator/bench_ingest.py --bin $(B)/canh-correlator
+
+# Fuzz target: API request parsing through the real handlers (incidents and
+# events queries, change/comment bodies, and the portal's counts, bulk,
+# merge, move, suppressions and prefs) on an in-memory store. fuzz_api.c
+# #includes portal_api.c for its static handlers. Recursive (=) so that
+# CORR_SRCS is complete when the fuzz rule expands it.
+FUZZERS        += api
+FUZZ_api_SRCS   = tests/fuzz/fuzz_api.c $(COMMON_SRCS) \
+                  $(filter-out correlator/main.c correlator/portal/portal_api.c,$(CORR_SRCS))
+FUZZ_api_LIBS   = -Wl,--wrap=evhttp_send_reply $(CORR_LIBS)
