@@ -8,7 +8,7 @@ DEB_PKGS := build-essential pkg-config git python3 \
             libhtp-dev libevent-dev libcurl4-openssl-dev libjansson-dev libyaml-dev \
             libsqlite3-dev sqlite3 libssl-dev openssl libsodium-dev libpcre2-dev zlib1g-dev \
             clang libclang-rt-14-dev libmagic-dev tcpreplay tshark iproute2 curl \
-            chromium fonts-noto-core
+            chromium firefox-esr fonts-noto-core
 
 .PHONY: deps deps-check
 deps:

@@ -2,7 +2,8 @@
 # tests/portal/run.sh: the `portal` suite. Starts canh-correlator on a free
 # port with a temporary data dir (--demo-bootstrap: sensor token, users and
 # passwords), runs canh-sensor on the demo capture shipping to it, then runs
-# the browser tests (node --test portal.test.mjs). Every process it starts is
+# the browser tests (node --test portal.test.mjs firefox.test.mjs: chromium
+# through playwright-core, firefox-esr over WebDriver BiDi). Every process it starts is
 # stopped on exit, also on failure. Prints "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,7 +60,7 @@ URL=http://127.0.0.1:$(cat "$DATA/port")
 
 # node in its own process group so that the trap can stop it and the browser.
 CANH_URL=$URL CANH_DATA=$DATA CANH_REPORT_PORT=$CLOSED CANH_SHOTS=$ROOT/$B/screenshots CANH_SENSOR_EVE=$WORK/sensor/eve.json \
-  setsid node --test --test-reporter=tap --test-concurrency=1 tests/portal/portal.test.mjs \
+  setsid node --test --test-reporter=tap --test-concurrency=1 tests/portal/portal.test.mjs tests/portal/firefox.test.mjs \
   >"$WORK/tap.out" 2>&1 &
 NPID=$!
 wait "$NPID"
