@@ -49,6 +49,7 @@ static void worker_flow_end(struct flow *f, enum flow_end_reason r, void *arg)
     dpi_flow_end(w->dpi, f);
     if (w->eve != NULL && w->sc->eve_flow)
         eve_flow_log(w->eve, w->dpi, f, r);
+    dpi_flow_release(w->dpi, f);
 }
 
 static uint32_t worker_share(uint64_t total, int n)

@@ -1,8 +1,13 @@
 /* dpi_ndpi: the only file that talks to nDPI (4.2 API). See dpi_ndpi.h.
  *
- * Pool: nDPI flow structs are carved in chunks of DPI_CHUNK (allocated on
+ * Pools: nDPI flow structs are carved in chunks of DPI_CHUNK (allocated on
  * flow creation only when the free list is empty, never per packet) up to
- * max_active; a flow is returned with ndpi_free_flow_data() + memset.
+ * max_active; a flow is returned with ndpi_free_flow_data() + memset. The
+ * out-of-line names (struct dpi_names) come from a second pool the same way.
+ * TCP flows take an nDPI struct only at their first payload packet; the
+ * header-only packets before it are replayed then as synthetic headers built
+ * from the flow key (dpi_replay), so nDPI sees the same handshake and packet
+ * count it would have seen live.
  */
 #include <malloc.h>
 #include <stdatomic.h>
@@ -16,9 +21,17 @@
 #include "log.h"
 
 #define DPI_CHUNK        4096   /* 2.7 MB: huge pages (flow/flow_mem.h) */
+#define DPI_NAMES_CHUNK  1024   /* 136 KB of names records */
 #define DPI_MAX_TCP_PKTS 80 /* ndpiReader's max_num_tcp_dissected_pkts */
 #define DPI_MAX_UDP_PKTS 24 /* ndpiReader's max_num_udp_dissected_pkts */
 #define DPI_MAX_OTHER_PKTS 32
+/* Header-only packets replayed before a TCP flow's first payload: nDPI stops
+ * dissecting after NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT (32) packets, so
+ * more would change nothing. */
+#define DPI_REPLAY_MAX   32
+#define DPI_TH_FIN 0x01u
+#define DPI_TH_SYN 0x02u
+#define DPI_TH_ACK 0x10u
 
 struct dpi_free_node {
     struct dpi_free_node *next;
@@ -36,6 +49,10 @@ struct dpi {
     uint32_t allocated;
     struct dpi_free_node *free_list;
     struct dpi_chunk *chunks;
+    uint32_t names_allocated;
+    struct dpi_free_node *names_free;
+    struct dpi_chunk *names_chunks;
+    uint8_t synth[40 + 20];     /* one synthetic IPv6 + TCP header (dpi_synth) */
     struct dpi_stats st;
 };
 
@@ -107,6 +124,11 @@ void dpi_free(struct dpi *d)
         d->chunks = c->next;
         free(c);
     }
+    while (d->names_chunks != NULL) {
+        struct dpi_chunk *c = d->names_chunks;
+        d->names_chunks = c->next;
+        free(c);
+    }
     if (d->ndpi != NULL)
         ndpi_exit_detection_module(d->ndpi);
     free(d);
@@ -151,6 +173,47 @@ static void dpi_pool_put(struct dpi *d, struct ndpi_flow_struct *nf)
     d->st.active--;
 }
 
+/* A names record (struct dpi_names), zeroed; NULL when max_active of them
+ * are in use or memory is short (the flow then reports no names). */
+static struct dpi_names *dpi_names_get(struct dpi *d)
+{
+    struct dpi_free_node *n;
+    size_t sz = sizeof(struct dpi_names);
+
+    if (d->names_free == NULL) {
+        if (d->names_allocated >= d->max_active)
+            return NULL;
+        struct dpi_chunk *c = malloc(sizeof(*c) + DPI_NAMES_CHUNK * sz);
+        if (c == NULL)
+            return NULL;
+        c->next = d->names_chunks;
+        d->names_chunks = c;
+        uint8_t *base = (uint8_t *)(c + 1);
+        for (int i = DPI_NAMES_CHUNK - 1; i >= 0; i--) {
+            n = (struct dpi_free_node *)(base + (size_t)i * sz);
+            n->next = d->names_free;
+            d->names_free = n;
+        }
+        d->names_allocated += DPI_NAMES_CHUNK;
+        d->st.pool_bytes += sizeof(*c) + DPI_NAMES_CHUNK * sz;
+    }
+    n = d->names_free;
+    d->names_free = n->next;
+    memset(n, 0, sz);
+    return (struct dpi_names *)n;
+}
+
+void dpi_flow_release(struct dpi *d, struct flow *f)
+{
+    struct dpi_free_node *n = (struct dpi_free_node *)f->dpi.names;
+
+    if (n == NULL)
+        return;
+    n->next = d->names_free;
+    d->names_free = n;
+    f->dpi.names = NULL;
+}
+
 static bool dpi_is_tls_like(uint16_t id)
 {
     return id == NDPI_PROTOCOL_TLS || id == NDPI_PROTOCOL_QUIC || id == NDPI_PROTOCOL_DTLS ||
@@ -171,15 +234,24 @@ static void dpi_finish(struct dpi *d, struct flow *f, ndpi_protocol proto, bool 
     if (nf != NULL) {
         df->risk = nf->risk;
         df->confidence = (uint8_t)nf->confidence;
-        /* Longer names are cut (DPI_HOST_MAX): the flow record stays small. */
+        bool tls = dpi_is_tls_like(df->master) || dpi_is_tls_like(df->app);
         size_t hl = strnlen((const char *)nf->host_server_name, sizeof(nf->host_server_name));
-        if (hl >= sizeof(df->host))
-            hl = sizeof(df->host) - 1;
-        memcpy(df->host, nf->host_server_name, hl);
-        df->host[hl] = '\0';
-        if (dpi_is_tls_like(df->master) || dpi_is_tls_like(df->app)) {
-            snprintf(df->ja3c, sizeof(df->ja3c), "%s", nf->protos.tls_quic.ja3_client);
-            snprintf(df->ja3s, sizeof(df->ja3s), "%s", nf->protos.tls_quic.ja3_server);
+        if (hl > 0 || (tls && (nf->protos.tls_quic.ja3_client[0] || nf->protos.tls_quic.ja3_server[0]))) {
+            struct dpi_names *nm = df->names != NULL ? df->names : dpi_names_get(d);
+            if (nm == NULL) {
+                d->st.pool_exhausted++;
+            } else {
+                df->names = nm;
+                /* Longer names are cut (DPI_HOST_MAX): the record stays small. */
+                if (hl >= sizeof(nm->host))
+                    hl = sizeof(nm->host) - 1;
+                memcpy(nm->host, nf->host_server_name, hl);
+                nm->host[hl] = '\0';
+                if (tls) {
+                    snprintf(nm->ja3c, sizeof(nm->ja3c), "%s", nf->protos.tls_quic.ja3_client);
+                    snprintf(nm->ja3s, sizeof(nm->ja3s), "%s", nf->protos.tls_quic.ja3_server);
+                }
+            }
         }
         dpi_pool_put(d, nf);
         df->ndpi = NULL;
@@ -200,32 +272,18 @@ static void dpi_giveup(struct dpi *d, struct flow *f)
     dpi_finish(d, f, proto, true);
 }
 
-int dpi_process(struct dpi *d, struct flow *f, const struct packet *p)
+/* Feed one IP datagram to f's nDPI struct; n: the flow's packet count with
+ * this one. Returns 1 when the verdict became final (the struct is then
+ * back in the pool). */
+static int dpi_feed(struct dpi *d, struct flow *f, const uint8_t *l3, uint32_t l3_len, uint64_t ms,
+                    uint64_t n, uint8_t proto_l4)
 {
     struct dpi_flow *df = &f->dpi;
-    uint64_t n = f->pkts[0] + f->pkts[1];
-    uint64_t ms = (uint64_t)p->ts.tv_sec * 1000u + (uint64_t)p->ts.tv_usec / 1000u;
-    ndpi_protocol proto;
-    bool enough;
+    bool enough = (proto_l4 == 6 && n > DPI_MAX_TCP_PKTS) || (proto_l4 == 17 && n > DPI_MAX_UDP_PKTS) ||
+                  (proto_l4 != 6 && proto_l4 != 17 && n > DPI_MAX_OTHER_PKTS);
+    ndpi_protocol proto = ndpi_detection_process_packet(d->ndpi, df->ndpi, l3,
+                                                        (unsigned short)(l3_len > 65535 ? 65535 : l3_len), ms);
 
-    if (p->payload_len > 0)
-        df->payload_seen = 1;
-    if (df->done)
-        return 0;
-    if (df->ndpi == NULL) {
-        df->ndpi = dpi_pool_get(d);
-        if (df->ndpi == NULL) {
-            d->st.pool_exhausted++;
-            df->done = 1;
-            return 1;
-        }
-    }
-    if (df->pkts < UINT8_MAX)
-        df->pkts++;
-    enough = (p->proto == 6 && n > DPI_MAX_TCP_PKTS) || (p->proto == 17 && n > DPI_MAX_UDP_PKTS) ||
-             (p->proto != 6 && p->proto != 17 && n > DPI_MAX_OTHER_PKTS);
-    proto = ndpi_detection_process_packet(d->ndpi, df->ndpi, p->l3,
-                                          (unsigned short)(p->l3_len > 65535 ? 65535 : p->l3_len), ms);
     if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
         return 0;
     if (!enough && ndpi_extra_dissection_possible(d->ndpi, df->ndpi))
@@ -237,13 +295,155 @@ int dpi_process(struct dpi *d, struct flow *f, const struct packet *p)
     return 1;
 }
 
+static void dpi_put16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)(v >> 8);
+    b[1] = (uint8_t)v;
+}
+
+static void dpi_put32(uint8_t *b, uint32_t v)
+{
+    dpi_put16(b, (uint16_t)(v >> 16));
+    dpi_put16(b + 2, (uint16_t)v);
+}
+
+/* A header-only TCP packet of f (IPv4 or IPv6 + 20-byte TCP header) in
+ * d->synth, from the client or the server. Returns its length. */
+static uint32_t dpi_synth(struct dpi *d, const struct flow *f, bool from_client, uint8_t flags,
+                          uint32_t seq, uint32_t ack)
+{
+    const struct flow_key *k = &f->key;
+    const uint8_t *cip = f->client_is_lo ? k->ip_lo : k->ip_hi;
+    const uint8_t *sip = f->client_is_lo ? k->ip_hi : k->ip_lo;
+    uint16_t cport = f->client_is_lo ? k->port_lo : k->port_hi;
+    uint16_t sport = f->client_is_lo ? k->port_hi : k->port_lo;
+    uint8_t *b = d->synth, *t;
+    uint32_t len;
+
+    memset(b, 0, sizeof(d->synth));
+    if (k->ipver == 4) {
+        b[0] = 0x45;
+        dpi_put16(b + 2, 40);
+        b[8] = 64;
+        b[9] = 6;
+        memcpy(b + 12, from_client ? cip : sip, 4);
+        memcpy(b + 16, from_client ? sip : cip, 4);
+        t = b + 20;
+        len = 40;
+    } else {
+        b[0] = 0x60;
+        dpi_put16(b + 4, 20);
+        b[6] = 6;
+        b[7] = 64;
+        memcpy(b + 8, from_client ? cip : sip, 16);
+        memcpy(b + 24, from_client ? sip : cip, 16);
+        t = b + 40;
+        len = 60;
+    }
+    dpi_put16(t, from_client ? cport : sport);
+    dpi_put16(t + 2, from_client ? sport : cport);
+    dpi_put32(t + 4, seq);
+    dpi_put32(t + 8, ack);
+    t[12] = 5u << 4;
+    t[13] = flags;
+    dpi_put16(t + 14, 65535);
+    return len;
+}
+
+static bool dpi_from_client(const struct flow *f, const struct packet *p)
+{
+    const uint8_t *cip = f->client_is_lo ? f->key.ip_lo : f->key.ip_hi;
+    uint16_t cport = f->client_is_lo ? f->key.port_lo : f->key.port_hi;
+
+    return p->sport == cport && memcmp(p->src, cip, 16) == 0;
+}
+
+/* Replay the `prior` header-only packets of TCP flow f that nDPI did not see:
+ * the client's SYN and the server's SYN-ACK when the flow table saw them,
+ * then client ACKs. p (may be NULL) is the first packet that will be fed;
+ * its sequence and acknowledgement numbers give the initial sequence
+ * numbers, so nDPI's sequence tracking continues into it unchanged. Returns
+ * 1 when the verdict became final during the replay. */
+static int dpi_replay(struct dpi *d, struct flow *f, const struct packet *p, uint64_t prior, uint64_t ms)
+{
+    uint32_t cnext = 1001, snext = 5001;
+    bool syn = f->tcp_seen & FLOW_TCP_SYN, synack = f->tcp_seen & FLOW_TCP_SYNACK;
+
+    if (p != NULL && (p->tcp_flags & DPI_TH_ACK)) {
+        bool fc = dpi_from_client(f, p);
+        cnext = fc ? p->tcp_seq : p->tcp_ack;
+        snext = fc ? p->tcp_ack : p->tcp_seq;
+    }
+    if (prior > DPI_REPLAY_MAX)
+        prior = DPI_REPLAY_MAX;
+    for (uint64_t i = 0; i < prior; i++) {
+        uint32_t len;
+        if (i == 0 && syn)
+            len = dpi_synth(d, f, true, DPI_TH_SYN, cnext - 1, 0);
+        else if ((i == 0 && !syn && synack) || (i == 1 && syn && synack))
+            len = dpi_synth(d, f, false, DPI_TH_SYN | DPI_TH_ACK, snext - 1, cnext);
+        else
+            len = dpi_synth(d, f, true, DPI_TH_ACK, cnext, snext);
+        if (dpi_feed(d, f, d->synth, len, ms, i + 1, 6))
+            return 1;
+    }
+    return 0;
+}
+
+/* Take an nDPI struct for f; 0, or -1 when the pool is exhausted (counted,
+ * the flow is then done with an unknown verdict). */
+static int dpi_attach(struct dpi *d, struct flow *f)
+{
+    f->dpi.ndpi = dpi_pool_get(d);
+    if (f->dpi.ndpi != NULL)
+        return 0;
+    d->st.pool_exhausted++;
+    f->dpi.done = 1;
+    return -1;
+}
+
+int dpi_process(struct dpi *d, struct flow *f, const struct packet *p)
+{
+    struct dpi_flow *df = &f->dpi;
+    uint64_t n = f->pkts[0] + f->pkts[1];
+    uint64_t ms = (uint64_t)p->ts.tv_sec * 1000u + (uint64_t)p->ts.tv_usec / 1000u;
+
+    if (p->payload_len > 0)
+        df->payload_seen = 1;
+    if (df->done)
+        return 0;
+    if (df->pkts < UINT8_MAX)
+        df->pkts++;
+    if (df->ndpi == NULL) {
+        /* TCP: nothing to dissect before payload (port scans never have
+         * any); the handshake is replayed when payload comes. */
+        if (p->proto == 6 && p->payload_len == 0 && n <= DPI_MAX_TCP_PKTS)
+            return 0;
+        if (dpi_attach(d, f) != 0)
+            return 1;
+        if (p->proto == 6 && n > 1 && dpi_replay(d, f, p, n - 1, ms))
+            return 1;
+    }
+    return dpi_feed(d, f, p->l3, p->l3_len, ms, n, p->proto);
+}
+
 void dpi_flow_end(struct dpi *d, struct flow *f)
 {
-    if (f->dpi.ndpi != NULL && !f->dpi.done)
+    struct dpi_flow *df = &f->dpi;
+
+    /* A TCP flow that never carried payload: its header-only packets now,
+     * then the same giveup (port and address guesses) as any other. */
+    if (!df->done && df->ndpi == NULL && f->key.proto == 6 && dpi_attach(d, f) == 0) {
+        uint64_t n = f->pkts[0] + f->pkts[1];
+        struct timeval t = f->last;
+        if (dpi_replay(d, f, NULL, n, (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_usec / 1000u))
+            return;
+    }
+    if (df->ndpi != NULL && !df->done)
         dpi_giveup(d, f);
-    else if (f->dpi.ndpi != NULL) {
-        dpi_pool_put(d, f->dpi.ndpi);
-        f->dpi.ndpi = NULL;
+    else if (df->ndpi != NULL) {
+        dpi_pool_put(d, df->ndpi);
+        df->ndpi = NULL;
     }
 }
 

@@ -5,9 +5,12 @@
  * app protocol and no extra dissection is pending, or the flow passes 80
  * (TCP) / 24 (UDP) packets; then ndpi_detection_giveup() with guessing.
  * Flows still open at their end get the same giveup. The nDPI flow struct
- * comes from a per-worker pool and goes back to it (and its results are
- * copied into struct dpi_flow) as soon as the verdict is final, so a
- * classified flow costs no nDPI memory. Not thread-safe: one per worker.
+ * (688 bytes) comes from a per-worker pool and goes back to it (and its
+ * results are copied into struct dpi_flow) as soon as the verdict is final,
+ * so a classified flow costs no nDPI memory. A TCP flow takes one only at
+ * its first payload packet (or its end, for the giveup): its header-only
+ * packets are replayed to nDPI then, so a port scan's flows cost none while
+ * they are open. Not thread-safe: one per worker.
  */
 #ifndef CANH_DPI_NDPI_H
 #define CANH_DPI_NDPI_H
@@ -23,9 +26,10 @@ struct dpi_stats {
     uint64_t classified;     /* verdicts reached by detection */
     uint64_t guessed;        /* verdicts from giveup (guess or unknown) */
     uint64_t unknown;        /* final verdict Unknown */
-    uint64_t pool_exhausted; /* flows left unclassified: no nDPI flow struct free */
+    uint64_t pool_exhausted; /* flows left unclassified (no nDPI flow struct free) or
+                              * without their names (no names record free) */
     uint64_t active;         /* nDPI flow structs in use */
-    uint64_t pool_bytes;     /* bytes of pooled nDPI flow structs */
+    uint64_t pool_bytes;     /* bytes of pooled nDPI flow structs and names records */
 };
 
 /* Install nDPI's allocation hooks (counting bytes). Call once, before any
@@ -41,8 +45,11 @@ void dpi_free(struct dpi *d);
 /* Feed packet p of flow f (already counted in f->pkts) unless f's verdict is
  * final. Returns 1 when the verdict became final with this packet. */
 int dpi_process(struct dpi *d, struct flow *f, const struct packet *p);
-/* At flow end: give up on an unfinished flow and release its nDPI state. */
+/* At flow end: give up on an unfinished flow and release its nDPI state.
+ * The verdict (and f->dpi.names) stays readable until dpi_flow_release. */
 void dpi_flow_end(struct dpi *d, struct flow *f);
+/* After the flow's last event: return its names record to the pool. */
+void dpi_flow_release(struct dpi *d, struct flow *f);
 
 /* "TLS.Google", "DNS", "Unknown": as ndpi_protocol2name and ndpiReader. */
 const char *dpi_proto_name(struct dpi *d, const struct dpi_flow *df, char *buf, size_t cap);

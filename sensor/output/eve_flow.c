@@ -50,12 +50,12 @@ int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum fl
     jb_str(j, "protocol", dpi_proto_name(d, &f->dpi, name, sizeof(name)));
     jb_str(j, "category", dpi_category_name(d, &f->dpi));
     jb_bool(j, "guessed", f->dpi.guessed != 0);
-    if (f->dpi.host[0] != '\0')
-        jb_str(j, "hostname", f->dpi.host);
-    if (f->dpi.ja3c[0] != '\0')
-        jb_str(j, "ja3", f->dpi.ja3c);
-    if (f->dpi.ja3s[0] != '\0')
-        jb_str(j, "ja3s", f->dpi.ja3s);
+    if (dpi_flow_host(&f->dpi)[0] != '\0')
+        jb_str(j, "hostname", dpi_flow_host(&f->dpi));
+    if (dpi_flow_ja3c(&f->dpi)[0] != '\0')
+        jb_str(j, "ja3", dpi_flow_ja3c(&f->dpi));
+    if (dpi_flow_ja3s(&f->dpi)[0] != '\0')
+        jb_str(j, "ja3s", dpi_flow_ja3s(&f->dpi));
     if (f->dpi.risk != 0) {
         jb_open_array(j, "risks");
         dpi_risk_each(f->dpi.risk, eve_flow_risk, j);
