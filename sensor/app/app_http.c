@@ -6,7 +6,9 @@
  * normalized by libhtp, headers "Name: value\r\n" as Suricata builds
  * http.header, bodies decompressed by libhtp up to the configured limits)
  * and handed to the caller's callback, which runs the app-layer detection
- * pass. Transactions are destroyed by libhtp once complete.
+ * pass. Transactions are destroyed by libhtp once complete. A transaction
+ * whose response never completed gets a last callback at the close
+ * (APP_HTTP_LOG_ONLY: its http event, as Suricata logs one at flow end).
  * Request bodies are decompressed here, not by libhtp: a body declared gzip
  * or deflate that does not start like one is inspected as sent (libhtp 0.5
  * turns such a body into garbage; Suricata inspects it raw).
@@ -255,6 +257,8 @@ static void app_http_inspect(struct app_http *h, htp_tx_t *tx, int dir)
     if (b[DET_BUF_HTTP_HEADER_RAW].ptr == NULL)
         b[DET_BUF_HTTP_HEADER_RAW] = b[DET_BUF_HTTP_HEADER];
     h->open[dir] = NULL;
+    if (dir == 1)
+        htp_tx_set_user_data(tx, h);   /* its http event is written with the response */
     h->fn(h->arg, dir, b, &info);
 }
 
@@ -488,6 +492,30 @@ void app_http_gap(struct app_http *h, int dir)
     file_end(h, dir, true);
 }
 
+/* Transactions with a request and no response: the http event's view only
+ * (request fields, no status), once. */
+static void app_http_unanswered(struct app_http *h)
+{
+    static const struct det_buf_ref none[DET_BUF_MAX];
+    htp_conn_t *conn = htp_connp_get_connection(h->connp);
+    struct eve_alert_app info;
+
+    if (conn == NULL || conn->transactions == NULL)
+        return;
+    for (size_t i = 0, n = htp_list_size(conn->transactions); i < n; i++) {
+        htp_tx_t *tx = htp_list_get(conn->transactions, i);
+        if (tx == NULL || htp_tx_get_user_data(tx) != NULL || tx->request_method == NULL)
+            continue;
+        htp_tx_set_user_data(tx, h);
+        struct det_buf_ref host = ref_bstr(tx->request_hostname);
+        if (host.ptr == NULL)
+            host = header_val(tx->request_headers, "host");
+        fill_info(tx, &info, host);
+        info.tx_id = (uint32_t)tx->index;
+        h->fn(h->arg, APP_HTTP_LOG_ONLY, none, &info);
+    }
+}
+
 void app_http_close(struct app_http *h, struct timeval ts)
 {
     h->ts = ts;
@@ -497,6 +525,7 @@ void app_http_close(struct app_http *h, struct timeval ts)
         if (h->open[dir] != NULL)
             app_http_inspect(h, h->open[dir], dir);
     }
+    app_http_unanswered(h);
 }
 
 uint64_t app_http_tx_count(const struct app_http *h)

@@ -17,15 +17,13 @@
 #include "log.h"
 
 #define APP_ALERTS_MAX 64
-#define APP_HELLO_MAX (16384 + 5 * 8)   /* bytes of TLS records buffered for a hello */
 
 struct app_tls_flow {
     char sni[APP_TLS_SNI_MAX];
     uint32_t sni_len;
     char ja3[33], ja3s[33];     /* the JA3 string is inspected at the hello, not kept */
-    uint8_t *hello[2];          /* records gathered until a hello parses */
-    uint32_t hello_len[2];
-    uint8_t done[2];
+    struct app_tls_conn *conn;  /* handshake parser (app_tls.c), until the tls event */
+    uint8_t logged;             /* the tls event was written */
 };
 
 /* Per-flow record (f->app). */
@@ -43,6 +41,7 @@ struct app_flow {
     uint8_t dpi_app;            /* enum det_app of nDPI's final verdict, once dpi_app_set */
     uint8_t dpi_app_set;
     struct fscan_stream *fscan; /* filescan: stream head kept for YARA */
+    struct app_dns_tcp *dns_tcp; /* DNS over TCP: a message split across deliveries */
 };
 
 struct app_pipe {
@@ -100,8 +99,7 @@ static void app_tls_flow_free(struct app_tls_flow *t)
 {
     if (t == NULL)
         return;
-    free(t->hello[0]);
-    free(t->hello[1]);
+    app_tls_conn_free(t->conn);
     free(t);
 }
 
@@ -114,6 +112,7 @@ static void app_flow_put(struct app_pipe *ap, struct flow *f)
     fscan_stream_end(ap->fw, &af->fscan, f, f->last);
     app_http_free(af->http);
     app_tls_flow_free(af->tls);
+    app_dns_tcp_free(af->dns_tcp);
     af->next_free = ap->free_list;
     ap->free_list = af;
     f->app = NULL;
@@ -276,6 +275,11 @@ static void app_on_http_tx(void *arg, int dir, const struct det_buf_ref *buf, co
     struct app_flow *af = f != NULL ? f->app : NULL;
 
     ap->st.http_tx += dir == 0;
+    if (dir == APP_HTTP_LOG_ONLY) {   /* a transaction without a response: its http event only */
+        if (f != NULL && af != NULL && ap->c.proto.http && ap->w != NULL && worker_eve(ap->w) != NULL)
+            eve_proto_log(worker_eve(ap->w), f, app_pkt_for(ap, f, af->http_rev), info, false);
+        return;
+    }
     if (dir == 1 && f != NULL && af != NULL && ap->c.proto.http && ap->w != NULL &&
         worker_eve(ap->w) != NULL)   /* the http event, once the response is complete */
         eve_proto_log(worker_eve(ap->w), f, app_pkt_for(ap, f, af->http_rev), info, false);
@@ -288,56 +292,122 @@ static void app_on_http_tx(void *arg, int dir, const struct det_buf_ref *buf, co
     app_run(ap, f, info);
 }
 
-static void app_tls_data(struct app_pipe *ap, struct flow *f, struct app_flow *af, int dir,
+/* The tls event: once per handshake (app_tls.c says when), or at flow end. */
+static void app_tls_log(struct app_pipe *ap, struct flow *f, struct app_tls_flow *t)
+{
+    struct eve_tls ev;
+
+    if (t->logged || t->conn == NULL)
+        return;
+    t->logged = 1;
+    if (!ap->c.proto.tls || ap->w == NULL || worker_eve(ap->w) == NULL)
+        return;
+    app_tls_eve(app_tls_conn_state(t->conn), &ev);
+    eve_proto_tls(worker_eve(ap->w), f, app_pkt_for(ap, f, 0), &ev);
+}
+
+/* Handshake events (inside app_tls_conn_data): an app pass per hello with
+ * its buffers, and one at the certificate; the tls event at CERT/DONE. */
+static void app_on_tls(void *arg, int dir, enum app_tls_ev ev, const struct app_tls_state *st)
+{
+    struct app_pipe *ap = arg;
+    struct flow *f = ap->f;
+    struct app_flow *af = f != NULL ? f->app : NULL;
+    struct app_tls_flow *t = af != NULL ? af->tls : NULL;
+
+    if (t == NULL)
+        return;
+    if (ev == APP_TLS_EV_CLIENT_HELLO) {
+        memcpy(t->sni, st->ch.sni, st->ch.sni_len + 1);
+        t->sni_len = st->ch.sni_len;
+        memcpy(t->ja3, st->ch.ja3, sizeof(t->ja3));
+    } else if (ev == APP_TLS_EV_SERVER_HELLO) {
+        memcpy(t->ja3s, st->sh.ja3, sizeof(t->ja3s));
+    }
+    if (ev == APP_TLS_EV_CLIENT_HELLO || ev == APP_TLS_EV_SERVER_HELLO)
+        ap->st.tls_hellos++;
+    else
+        app_tls_log(ap, f, t);
+    if (ev == APP_TLS_EV_DONE || ap->dt == NULL)
+        return;
+    struct det_input *in = app_input(ap, f, af, app_pkt_for(ap, f, dir), dir, DET_IN_APP | DET_IN_NO_PKT_KW);
+    if (ev == APP_TLS_EV_CLIENT_HELLO) {
+        if (t->sni_len > 0)
+            in->buf[DET_BUF_TLS_SNI] = (struct det_buf_ref){ (const uint8_t *)t->sni, t->sni_len };
+        in->buf[DET_BUF_JA3_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3, 32 };
+        in->buf[DET_BUF_JA3_STRING] = (struct det_buf_ref){ (const uint8_t *)st->ch.ja3_str, st->ch.ja3_str_len };
+    } else if (ev == APP_TLS_EV_SERVER_HELLO) {
+        in->buf[DET_BUF_JA3S_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3s, 32 };
+    } else {
+        const struct app_tls_cert *c = &st->cert;
+        in->buf[DET_BUF_TLS_CERT_SUBJECT] = (struct det_buf_ref){ (const uint8_t *)c->subject, c->subject_len };
+        in->buf[DET_BUF_TLS_CERT_ISSUER] = (struct det_buf_ref){ (const uint8_t *)c->issuer, c->issuer_len };
+        in->buf[DET_BUF_TLS_CERT_SERIAL] = (struct det_buf_ref){ (const uint8_t *)c->serial, c->serial_len };
+        in->buf[DET_BUF_TLS_CERTS] = (struct det_buf_ref){ st->cert_der, st->cert_der_len };
+    }
+    ap->st.app_passes++;
+    app_run(ap, f, NULL);
+}
+
+static void app_tls_data(struct app_pipe *ap, struct app_flow *af, int dir,
                          const uint8_t *d, size_t n)
 {
-    struct app_tls_hello h;
     struct app_tls_flow *t = af->tls;
 
     if (t == NULL && (t = af->tls = calloc(1, sizeof(*t))) == NULL)
         return;
-    if (t->done[dir])
+    if (t->conn == NULL && !t->logged && (t->conn = app_tls_conn_new()) == NULL)
         return;
-    const uint8_t *buf = d;
-    size_t len = n;
-    if (t->hello[dir] != NULL || n < APP_HELLO_MAX) {
-        if (t->hello[dir] == NULL && (t->hello[dir] = malloc(APP_HELLO_MAX)) == NULL)
-            return;
-        size_t take = n < APP_HELLO_MAX - t->hello_len[dir] ? n : APP_HELLO_MAX - t->hello_len[dir];
-        memcpy(t->hello[dir] + t->hello_len[dir], d, take);
-        t->hello_len[dir] += (uint32_t)take;
-        buf = t->hello[dir];
-        len = t->hello_len[dir];
+    if (t->conn == NULL)
+        return;
+    app_tls_conn_data(t->conn, dir, d, n, app_on_tls, ap);
+    if (app_tls_conn_idle(t->conn) && app_tls_conn_finished(t->conn)) {
+        app_tls_conn_free(t->conn);   /* the handshake state lives only until its event */
+        t->conn = NULL;
     }
-    int rc = app_tls_parse_hello(buf, len, dir == 0, &h);
-    if (rc == 0 && len < APP_HELLO_MAX)
-        return;
-    t->done[dir] = 1;
-    free(t->hello[dir]);
-    t->hello[dir] = NULL;
-    if (rc != 1)
-        return;
-    ap->st.tls_hellos++;
-    struct det_input *in = app_input(ap, f, af, app_pkt_for(ap, f, dir), dir, DET_IN_APP | DET_IN_NO_PKT_KW);
-    if (dir == 0) {
-        memcpy(t->sni, h.sni, h.sni_len + 1);
-        t->sni_len = h.sni_len;
-        memcpy(t->ja3, h.ja3, sizeof(t->ja3));
-        if (t->sni_len > 0)
-            in->buf[DET_BUF_TLS_SNI] = (struct det_buf_ref){ (const uint8_t *)t->sni, t->sni_len };
-        in->buf[DET_BUF_JA3_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3, 32 };
-        in->buf[DET_BUF_JA3_STRING] = (struct det_buf_ref){ (const uint8_t *)h.ja3_str, h.ja3_str_len };
-    } else {
-        memcpy(t->ja3s, h.ja3, sizeof(t->ja3s));
-        in->buf[DET_BUF_JA3S_HASH] = (struct det_buf_ref){ (const uint8_t *)t->ja3s, 32 };
-        if (ap->c.proto.tls && ap->w != NULL && worker_eve(ap->w) != NULL) {
-            struct eve_alert_app ti;   /* the tls event, at the ServerHello */
-            app_tls_info(af, &ti);
-            eve_proto_log(worker_eve(ap->w), f, app_pkt_for(ap, f, 0), &ti, false);
-        }
+}
+
+/* ---- DNS (UDP datagrams, TCP messages) ---- */
+
+/* One DNS message of flow f in dir (p: its addresses): the dns event, and
+ * an app pass with dns.query for a query. 0, or -1 when it is not DNS. */
+static int app_dns_msg(struct app_pipe *ap, struct flow *f, struct app_flow *af,
+                       const struct packet *p, int dir, const uint8_t *d, size_t n)
+{
+    struct eve_dns m;
+
+    if (app_dns_parse(d, n, &m) != 0)
+        return -1;
+    ap->st.dns_msgs++;
+    if (af != NULL) {
+        if (af->proto[dir] == DET_APP_UNKNOWN)
+            af->proto_done_now |= (uint8_t)(1u << dir);
+        af->proto[0] = af->proto[1] = DET_APP_DNS;
     }
+    if (ap->c.proto.dns && ap->w != NULL && worker_eve(ap->w) != NULL)
+        eve_proto_dns(worker_eve(ap->w), f, p, &m, 0);
+    if (m.response || ap->dt == NULL)
+        return 0;
+    struct det_input *in = app_input(ap, f, af, p, dir, DET_IN_APP | DET_IN_NO_PKT_KW);
+    in->buf[DET_BUF_DNS_QUERY] = (struct det_buf_ref){ (const uint8_t *)m.qname, m.qname_len };
+    struct eve_alert_app info;
+    memset(&info, 0, sizeof(info));
+    info.app_proto = "dns";
+    info.dns = true;
+    info.rrname = (struct eve_bytes){ (const uint8_t *)m.qname, m.qname_len };
+    info.rrtype = m.qtype;
+    info.dns_id = m.id;
     ap->st.app_passes++;
-    app_run(ap, f, NULL);
+    app_run(ap, f, &info);
+    return 0;
+}
+
+static int app_on_dns_tcp(void *arg, int dir, const uint8_t *msg, size_t n)
+{
+    struct app_pipe *ap = arg;
+    struct flow *f = ap->f;
+
+    return app_dns_msg(ap, f, f->app, app_pkt_for(ap, f, dir), dir, msg, n);
 }
 
 /* HTTP bodies become files (sensor/filescan). */
@@ -376,7 +446,9 @@ static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow 
     if (af->http != NULL && (a == DET_APP_HTTP || af->proto[dir] == DET_APP_UNKNOWN))
         app_http_data(af->http, dir ^ af->http_rev, d, n, ap->p != NULL ? ap->p->ts : f->last);
     else if (a == DET_APP_TLS)
-        app_tls_data(ap, f, af, dir, d, n);
+        app_tls_data(ap, af, dir, d, n);
+    else if (a == DET_APP_DNS)
+        app_dns_tcp_data(&af->dns_tcp, dir, d, n, app_on_dns_tcp, ap);
 }
 
 /* ---- stream ---- */
@@ -395,6 +467,8 @@ static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8
     if (flags & TCP_DATA_GAP) {
         if (af != NULL && af->http != NULL)
             app_http_gap(af->http, dir ^ af->http_rev);
+        if (af != NULL && (af->proto[dir] == DET_APP_DNS || af->proto[!dir] == DET_APP_DNS))
+            app_dns_tcp_gap(&af->dns_tcp, dir);
         return;
     }
     if (d == NULL || len == 0) {
@@ -408,8 +482,8 @@ static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8
     }
     if (af != NULL)
         app_stream_app(ap, f, af, dir, d, len);
-    /* stream heads: HTTP bodies are scanned as files instead (no double alert) */
-    if (af != NULL && ap->fw != NULL && af->http == NULL)
+    /* stream heads, HTTP included (filescan drops an alert its file scan already gave) */
+    if (af != NULL && ap->fw != NULL)
         fscan_stream_data(ap->fw, &af->fscan, f, dir, d, len, ap->p != NULL ? ap->p->ts : f->last);
     if (ap->dt == NULL)
         return;
@@ -463,43 +537,11 @@ static void app_hook_stream(void *arg, struct worker *w, struct flow *f, struct 
 static void app_hook_app(void *arg, struct worker *w, struct flow *f, struct packet *p, int dir)
 {
     struct app_pipe *ap = arg;
-    struct app_flow *af = f->app;
-    struct app_dns_msg m;
 
     if (p->proto != 17 || (p->sport != 53 && p->dport != 53) || p->payload_len == 0)
         return;
-    if (app_dns_parse(p->payload, p->payload_len, &m) != 0)
-        return;
-    ap->st.dns_msgs++;
-    if (af != NULL) {
-        if (af->proto[dir] == DET_APP_UNKNOWN)
-            af->proto_done_now |= (uint8_t)(1u << dir);
-        af->proto[0] = af->proto[1] = DET_APP_DNS;
-    }
-    if (ap->c.proto.dns && worker_eve(w) != NULL) {
-        struct eve_alert_app di;   /* the dns event: every query and answer */
-        memset(&di, 0, sizeof(di));
-        di.app_proto = "dns";
-        di.dns = true;
-        di.rrname = (struct eve_bytes){ (const uint8_t *)m.qname, m.qname_len };
-        di.rrtype = m.qtype;
-        di.dns_id = m.id;
-        eve_proto_log(worker_eve(w), f, p, &di, m.response);
-    }
-    if (m.response || ap->dt == NULL)
-        return;
     app_begin(ap, w, f, p, dir);
-    struct det_input *in = app_input(ap, f, af, p, dir, DET_IN_APP | DET_IN_NO_PKT_KW);
-    in->buf[DET_BUF_DNS_QUERY] = (struct det_buf_ref){ (const uint8_t *)m.qname, m.qname_len };
-    struct eve_alert_app info;
-    memset(&info, 0, sizeof(info));
-    info.app_proto = "dns";
-    info.dns = true;
-    info.rrname = (struct eve_bytes){ (const uint8_t *)m.qname, m.qname_len };
-    info.rrtype = m.qtype;
-    info.dns_id = m.id;
-    ap->st.app_passes++;
-    app_run(ap, f, &info);
+    (void)app_dns_msg(ap, f, f->app, p, dir, p->payload, p->payload_len);
     app_end(ap);
 }
 
@@ -539,6 +581,9 @@ static void app_hook_flow_end(void *arg, struct worker *w, struct flow *f)
         af->http_closed = 1;
         app_http_close(af->http, f->last);
     }
+    if (af != NULL && af->tls != NULL && af->tls->conn != NULL &&
+        app_tls_conn_state(af->tls->conn)->have_ch)
+        app_tls_log(ap, f, af->tls);   /* an unfinished handshake: what is known */
     app_flow_put(ap, f);
     app_end(ap);
 }

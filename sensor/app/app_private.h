@@ -12,6 +12,7 @@
 
 #include "detect/detect.h"
 #include "output/eve_alert.h"
+#include "output/eve_proto.h"
 
 /* ---- protocol detection from the first bytes of a direction (app_proto.c) ---- */
 /* dir 0 = to server. Returns DET_APP_* or DET_APP_UNKNOWN when the bytes say
@@ -24,7 +25,10 @@ const char *app_proto_name(enum det_app a);
 struct app_http_cfg;
 struct app_http;
 /* A transaction direction is complete (or the flow ends with it open): the
- * buffers of that direction and the EVE view, valid for the call only. */
+ * buffers of that direction and the EVE view, valid for the call only. dir
+ * APP_HTTP_LOG_ONLY: at the close, a transaction that never had a response
+ * (no buffers, nothing to inspect: write its http event). */
+#define APP_HTTP_LOG_ONLY 2
 typedef void (*app_http_tx_fn)(void *arg, int dir, const struct det_buf_ref *buf,
                                const struct eve_alert_app *info);
 /* Limits: bytes of request/response body kept for inspection, and nested
@@ -63,28 +67,84 @@ void app_http_set_files(struct app_http *h, const struct app_file_ops *ops,
                         struct fscan_worker *fw, const struct flow *f, bool rev);
 
 /* ---- DNS (app_dns.c) ---- */
-struct app_dns_msg {
-    uint16_t id, qtype;
-    bool response;
-    char qname[256];          /* dotted, no trailing dot; "" for the root */
-    uint32_t qname_len;
-};
-/* Parse the header and first question of a DNS message (UDP payload, or TCP
- * after the 2-byte length). 0, or -1 when it is not a DNS message we read. */
-int app_dns_parse(const uint8_t *d, size_t n, struct app_dns_msg *out);
+/* Parse a DNS message (UDP payload, or one TCP message without its length):
+ * header, first question and, in a response, the answer and authority
+ * records (struct eve_dns, output/eve_proto.h: the dns event's view). 0, or
+ * -1 when it is not a DNS message we read. Records that do not parse or fit
+ * are left out (m->rr_cut); the header and question are still returned. */
+int app_dns_parse(const uint8_t *d, size_t n, struct eve_dns *out);
+/* DNS over TCP: frame the in-order bytes of dir into messages (2-byte
+ * length prefix) and call fn for each; fn returns 0 when it was DNS. A first
+ * message that is not, or a gap, stops that direction. *slot is the flow's
+ * (NULL at first; allocated when a message is split or a direction stops);
+ * free it with app_dns_tcp_free. */
+struct app_dns_tcp;
+typedef int (*app_dns_tcp_fn)(void *arg, int dir, const uint8_t *msg, size_t n);
+void app_dns_tcp_data(struct app_dns_tcp **slot, int dir, const uint8_t *d, size_t n,
+                      app_dns_tcp_fn fn, void *arg);
+void app_dns_tcp_gap(struct app_dns_tcp **slot, int dir);
+void app_dns_tcp_free(struct app_dns_tcp *t);
 
 /* ---- TLS (app_tls.c) ---- */
 #define APP_TLS_SNI_MAX 256
+#define APP_TLS_HS_MAX 16384      /* bytes of one handshake message kept */
 struct app_tls_hello {
     char sni[APP_TLS_SNI_MAX];
     uint32_t sni_len;
     char ja3[33];             /* md5 hex of the JA3 (ClientHello) or JA3S string */
     char ja3_str[1024];
     uint32_t ja3_str_len;
+    uint16_t version;         /* legacy_version; ServerHello: supported_versions if sent */
 };
 /* Parse a ClientHello (client=true) or ServerHello from the start of a TLS
  * stream: records of d[0..n). Returns 1 when parsed, 0 when more bytes are
  * needed, -1 when it is not one. */
 int app_tls_parse_hello(const uint8_t *d, size_t n, bool client, struct app_tls_hello *out);
+
+/* The leaf certificate in Suricata's text forms. */
+struct app_tls_cert {
+    char subject[512], issuer[512];
+    char serial[3 * 64];      /* "00:AB:..." */
+    char fingerprint[3 * 20]; /* sha1 "ab:cd:..." */
+    char notbefore[24], notafter[24];   /* "2024-01-31T12:00:00" (UTC) */
+    uint32_t subject_len, issuer_len, serial_len, fingerprint_len, notbefore_len, notafter_len;
+};
+/* Decode one DER certificate (OpenSSL d2i_X509). 0, or -1 when it is not one. */
+int app_tls_parse_cert(const uint8_t *der, size_t n, struct app_tls_cert *out);
+
+/* What a flow's handshake showed so far. cert_der is the leaf's DER during
+ * the APP_TLS_EV_CERT callback only. */
+struct app_tls_state {
+    struct app_tls_hello ch, sh;
+    bool have_ch, have_sh, have_cert;
+    uint16_t version;         /* negotiated (ServerHello) */
+    struct app_tls_cert cert;
+    const uint8_t *cert_der;
+    uint32_t cert_der_len;
+};
+enum app_tls_ev {
+    APP_TLS_EV_CLIENT_HELLO = 1,
+    APP_TLS_EV_SERVER_HELLO,
+    APP_TLS_EV_CERT,          /* the server certificate is parsed */
+    APP_TLS_EV_DONE,          /* the server turned encrypted (TLS 1.3, resumption) or sent no certificate */
+};
+typedef void (*app_tls_fn)(void *arg, int dir, enum app_tls_ev ev, const struct app_tls_state *st);
+
+/* A flow's handshake parser: in-order bytes of each direction in, events
+ * out through fn (inside app_tls_conn_data). Either CERT or DONE is raised
+ * once: the moment to log the tls event. Allocates a message buffer while a
+ * handshake message is incomplete. NULL on no memory. */
+struct app_tls_conn;
+struct app_tls_conn *app_tls_conn_new(void);
+void app_tls_conn_free(struct app_tls_conn *c);
+void app_tls_conn_data(struct app_tls_conn *c, int dir, const uint8_t *d, size_t n,
+                       app_tls_fn fn, void *arg);
+const struct app_tls_state *app_tls_conn_state(const struct app_tls_conn *c);
+/* CERT or DONE was raised. */
+bool app_tls_conn_finished(const struct app_tls_conn *c);
+/* Both directions stopped being read (nothing more will be raised). */
+bool app_tls_conn_idle(const struct app_tls_conn *c);
+/* The tls event's view of st (borrows st's strings). */
+void app_tls_eve(const struct app_tls_state *st, struct eve_tls *out);
 
 #endif

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size--;
     switch (sel % 5) {
     case 0: {
-        struct app_dns_msg m;
+        static struct eve_dns m;
         if (app_dns_parse(data, size, &m) == 0 && (m.qname_len >= sizeof(m.qname) || m.qname[m.qname_len] != '\0'))
             __builtin_trap();
         break;

@@ -30,7 +30,7 @@ static size_t dns_query(uint8_t *out, const char *labels, uint16_t flags)
 TEST(dns_question)
 {
     uint8_t m[128];
-    struct app_dns_msg d;
+    struct eve_dns d;
     size_t n = dns_query(m, "\x03www\x06google\x03" "com", 0x0100);
     CHECK_EQ_INT(app_dns_parse(m, n, &d), 0);
     CHECK_EQ_STR(d.qname, "www.google.com");
@@ -147,7 +147,8 @@ TEST(tls_hello_split_over_records)
 /* ---- HTTP ---- */
 
 struct http_seen {
-    int txs[2];
+    int txs[3];                 /* request, response, APP_HTTP_LOG_ONLY */
+    char logged_url[64];
     char uri[128], host[64], method[16], ua[64], body[2][256], stat[8], hdr[512], cookie[64];
 };
 
@@ -164,6 +165,13 @@ static void http_tx(void *arg, int dir, const struct det_buf_ref *b, const struc
     struct http_seen *s = arg;
     s->txs[dir]++;
     CHECK(info->http);
+    if (dir == APP_HTTP_LOG_ONLY) {
+        for (int k = 0; k < DET_BUF_MAX; k++)
+            CHECK(b[k].ptr == NULL);
+        CHECK_EQ_INT(info->status, 0);
+        copy_buf(s->logged_url, sizeof(s->logged_url), (struct det_buf_ref){ info->url.p, info->url.n });
+        return;
+    }
     if (dir == 0) {
         copy_buf(s->uri, sizeof(s->uri), b[DET_BUF_HTTP_URI]);
         copy_buf(s->host, sizeof(s->host), b[DET_BUF_HTTP_HOST]);
