@@ -54,7 +54,8 @@ struct tcp_dir {
     uint8_t flags;
     struct tcp_seg *head, *last;
     uint32_t tail_used;      /* valid bytes at the start of tail */
-    uint8_t *tail;           /* cfg.window bytes, carved after the session */
+    uint8_t *tail;           /* cfg.window bytes from the tail pool, taken at the
+                              * direction's first delivery; NULL before */
 };
 
 struct tcp_session {
@@ -80,11 +81,19 @@ struct tcp_ctx {
     struct tcp_seg *seg_free;
     uint64_t held_bytes;
 
-    /* session pool, the same way; each slot is a session + 2 tails */
+    /* session pool, the same way; a slot is one session */
     uint8_t *ssn_mem;
     size_t ssn_size;
     uint32_t ssn_max, ssn_hwm, ssn_used;
     struct tcp_session *ssn_free;
+
+    /* match-window tails, the same way, one per direction that carried
+     * data; sessions and tails share stream.memcap (ssn_bytes) */
+    uint8_t *tail_mem;
+    size_t tail_size;
+    uint32_t tail_max, tail_hwm, tail_used;
+    struct tcp_tail_free *tail_free;
+    uint64_t ssn_bytes;
 
     /* the delivery in progress, for tcp_reasm_window() */
     uint8_t *scratch;        /* cfg.window + TCP_CHUNK_MAX */
@@ -101,8 +110,12 @@ static inline void tcp_ctx_event(struct tcp_ctx *ctx, enum tcp_event ev)
 
 /* tcp_session.c: the session pool. NULL when stream.memcap is used up. */
 struct tcp_session *tcp_session_get(struct tcp_ctx *ctx);
-/* Returns held segments and the session to the pools. */
+/* Returns held segments, tails and the session to the pools. */
 void tcp_session_put(struct tcp_ctx *ctx, struct tcp_session *s);
+/* d's match-window tail, taken from the tail pool at first use. NULL when
+ * stream.memcap is used up (counted in ssn_memcap_drops; that direction
+ * then matches without history) or the window is 0. */
+uint8_t *tcp_session_tail(struct tcp_ctx *ctx, struct tcp_dir *d);
 /* Pool slot layout: session and tails on 16-byte boundaries. */
 static inline size_t tcp_session_align(size_t n)
 {

@@ -1,10 +1,11 @@
 /* tcp_ctx: a worker's reassembly context: config, counters and the pools.
  *
  * Everything the stream stage needs per packet is carved here at start:
- * sessions (stream.memcap / slot size of them, each slot a session plus its
- * two match-window tails), segments (stream.reassembly.memcap / TCP_SEG_CAP)
- * and the window scratch. Pools hand out never-used slots last-in-first so
- * untouched pages of a large memcap stay uncommitted.
+ * sessions and match-window tails (each pool big enough to spend all of
+ * stream.memcap alone; together they are held to it by ssn_bytes), segments
+ * (stream.reassembly.memcap / TCP_SEG_CAP) and the window scratch. The
+ * pools are address space until used: never-used slots are handed out last,
+ * so RSS follows the sessions and tails in use, not the memcaps.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 struct tcp_ctx *tcp_ctx_new(const struct tcp_cfg *cfg, tcp_data_fn cb, void *cb_arg)
 {
     struct tcp_ctx *ctx = NULL;
-    uint64_t nsegs, nssn;
+    uint64_t nsegs, nssn, ntail = 0;
 
     if (cfg == NULL || cb == NULL)
         goto fail;
@@ -26,8 +27,11 @@ struct tcp_ctx *tcp_ctx_new(const struct tcp_cfg *cfg, tcp_data_fn cb, void *cb_
     ctx->cfg = *cfg;
     ctx->cb = cb;
     ctx->cb_arg = cb_arg;
-    ctx->ssn_size = tcp_session_align(sizeof(struct tcp_session)) + 2 * tcp_session_align(cfg->window);
+    ctx->ssn_size = tcp_session_align(sizeof(struct tcp_session));
+    ctx->tail_size = tcp_session_align(cfg->window);
     nssn = cfg->memcap / ctx->ssn_size;
+    if (ctx->tail_size > 0)
+        ntail = cfg->memcap / ctx->tail_size;
     nsegs = cfg->reasm_memcap / TCP_SEG_CAP;
     if (nssn == 0 || nssn > UINT32_MAX) {
         log_error("stream", "stream.memcap: %llu bytes per worker is out of range "
@@ -40,14 +44,20 @@ struct tcp_ctx *tcp_ctx_new(const struct tcp_cfg *cfg, tcp_data_fn cb, void *cb_
                   (unsigned long long)cfg->reasm_memcap);
         goto fail;
     }
+    if (ntail > UINT32_MAX)
+        ntail = UINT32_MAX;
     ctx->ssn_max = (uint32_t)nssn;
+    ctx->tail_max = (uint32_t)ntail;
     ctx->segs_max = (uint32_t)nsegs;
     ctx->ssn_mem = malloc((size_t)nssn * ctx->ssn_size);
+    ctx->tail_mem = ntail > 0 ? malloc((size_t)ntail * ctx->tail_size) : NULL;
     ctx->segs = nsegs > 0 ? malloc((size_t)nsegs * sizeof(struct tcp_seg)) : NULL;
     ctx->scratch = malloc((size_t)cfg->window + TCP_CHUNK_MAX);
-    if (ctx->ssn_mem == NULL || (nsegs > 0 && ctx->segs == NULL) || ctx->scratch == NULL)
+    if (ctx->ssn_mem == NULL || (ntail > 0 && ctx->tail_mem == NULL) ||
+        (nsegs > 0 && ctx->segs == NULL) || ctx->scratch == NULL)
         goto nomem;
     flow_mem_huge(ctx->ssn_mem, (size_t)nssn * ctx->ssn_size);
+    flow_mem_huge(ctx->tail_mem, (size_t)ntail * ctx->tail_size);
     flow_mem_huge(ctx->segs, (size_t)nsegs * sizeof(struct tcp_seg));
     return ctx;
 nomem:
@@ -65,6 +75,7 @@ void tcp_ctx_free(struct tcp_ctx *ctx)
     if (ctx == NULL)
         return;
     free(ctx->ssn_mem);
+    free(ctx->tail_mem);
     free(ctx->segs);
     free(ctx->scratch);
     free(ctx);

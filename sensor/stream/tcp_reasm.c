@@ -27,13 +27,14 @@ static void reasm_advance(struct tcp_dir *d, uint64_t n)
     d->next_seq += (uint32_t)n;
 }
 
-/* Keep the last cfg.window bytes of the stream in d->tail. */
-static void reasm_tail_update(const struct tcp_ctx *ctx, struct tcp_dir *d,
+/* Keep the last cfg.window bytes of the stream in d->tail (taken from the
+ * tail pool at the first delivery; without one the window stays empty). */
+static void reasm_tail_update(struct tcp_ctx *ctx, struct tcp_dir *d,
                               const uint8_t *data, size_t len)
 {
     size_t w = ctx->cfg.window;
 
-    if (w == 0)
+    if (w == 0 || tcp_session_tail(ctx, d) == NULL)
         return;
     if (len >= w) {
         memcpy(d->tail, data + len - w, w);
@@ -177,7 +178,7 @@ static bool reasm_differs_delivered(const struct tcp_dir *d, uint64_t off,
     uint64_t tail_start = d->next_off - d->tail_used;
     uint64_t end = off + len;
 
-    if (end <= tail_start)
+    if (end <= tail_start || d->tail_used == 0)
         return false;
     if (off < tail_start) {
         data += tail_start - off;
