@@ -92,7 +92,7 @@ struct app_tls_hello {
     char sni[APP_TLS_SNI_MAX];
     uint32_t sni_len;
     char ja3[33];             /* md5 hex of the JA3 (ClientHello) or JA3S string */
-    char ja3_str[1024];
+    char ja3_str[4096];       /* long enough for ndpi-ja3_lots_of_cipher_suites (1.7 KB) */
     uint32_t ja3_str_len;
     uint16_t version;         /* legacy_version; ServerHello: supported_versions if sent */
 };

@@ -32,7 +32,7 @@ static const struct cfg_opt fscan_schema[] = {
     /* Off by default: with file rules such as ours (import "pe") every scan
      * pays the modules' set-up (~0.3 ms), and heads of every TCP direction
      * doubled the sensor's CPU on the bench for rules that match files. */
-    { "yara.stream-scan-depth", CFG_SIZE, "0", 0, 1048576, "first bytes of each non-HTTP, non-TLS/SSH TCP direction scanned (0: off)" },
+    { "yara.stream-scan-depth", CFG_SIZE, "0", 0, 1048576, "first bytes of each TCP direction scanned, TLS/SSH excepted (0: off)" },
     { "file-store.enabled", CFG_BOOL, "no", 0, 0, "write carved files to disk by sha256" },
     { "file-store.dir", CFG_STR, "filestore", 0, 0, "store directory (relative: to the log directory)" },
     { "file-store.max-size", CFG_SIZE, "1gb", 0, (int64_t)1 << 50, "bytes the store may hold (beyond: not stored, counted)" },
@@ -261,7 +261,7 @@ void fscan_get_stats(struct fscan *fs, struct fscan_stats *o)
         .stream_matches = v[FSC_STREAM_MATCH], .stream_skipped = v[FSC_STREAM_SKIP], .hash_alerts = v[FSC_HASH_ALERT],
         .stored = v[FSC_STORED], .store_full = v[FSC_STORE_FULL],
         .store_errors = v[FSC_STORE_ERR], .fileinfo_events = v[FSC_EV_FILEINFO],
-        .alert_events = v[FSC_EV_ALERT], .reloads = v[FSC_RELOAD],
+        .alert_events = v[FSC_EV_ALERT], .alert_dups = v[FSC_ALERT_DUP], .reloads = v[FSC_RELOAD],
         .reload_failures = v[FSC_RELOAD_FAIL],
     };
     if (fs->store != NULL) {

@@ -101,6 +101,7 @@ struct fscan_stats {
     uint64_t stream_skipped;    /* directions not kept: TLS/SSH, or no YARA rules */
     uint64_t hash_alerts, stored, store_full, store_errors;
     uint64_t fileinfo_events, alert_events;
+    uint64_t alert_dups;        /* YARA alerts not repeated: same rule, same flow (stream head + file) */
     uint64_t reloads, reload_failures;
 };
 void fscan_get_stats(struct fscan *fs, struct fscan_stats *out);

@@ -15,6 +15,7 @@
 #include "filescan/fscan_yara.h"
 
 #define FSCAN_MAX_YARA_PATHS 128
+#define FSCAN_ALERTED_SLOTS 4096
 
 struct fscan_cfg {
     bool files_enabled, magic, yara_enabled, store_enabled, eve_files;
@@ -45,7 +46,7 @@ enum fscan_ctr {
     FSC_FILES, FSC_TRUNC, FSC_OPEN_FAIL, FSC_MEMCAP, FSC_QUEUED, FSC_QDROP, FSC_QWAIT,
     FSC_SCANNED, FSC_CACHE_HIT, FSC_YARA_MATCH, FSC_YARA_TIMEOUT, FSC_YARA_ERR,
     FSC_STREAM_SCANNED, FSC_STREAM_MATCH, FSC_STREAM_SKIP, FSC_HASH_ALERT, FSC_STORED, FSC_STORE_FULL,
-    FSC_STORE_ERR, FSC_EV_FILEINFO, FSC_EV_ALERT, FSC_RELOAD, FSC_RELOAD_FAIL, FSC_MAX
+    FSC_STORE_ERR, FSC_EV_FILEINFO, FSC_EV_ALERT, FSC_ALERT_DUP, FSC_RELOAD, FSC_RELOAD_FAIL, FSC_MAX
 };
 
 /* What a finished file's analysis found, by sha256: libmagic's verdict and
@@ -86,6 +87,11 @@ struct fscan {
 
     pthread_mutex_t cache_lock;
     struct fscan_cache_ent *cache;
+
+    /* YARA alerts given, by (flow_id, rule): a stream head and a file of the
+     * same flow matching the same rule alert once. Direct-mapped, lock-free
+     * (an exchange per alert); a collision forgets the older pair. */
+    _Atomic uint64_t alerted[FSCAN_ALERTED_SLOTS];
 
     _Atomic uint64_t ctr[FSC_MAX];
 };

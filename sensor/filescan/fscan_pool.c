@@ -123,10 +123,28 @@ static void fscan_hash_alert(void *arg, const struct fscan_hashlist_rule *r)
         fscan_ctr_add(h->t->fs, FSC_EV_ALERT, 1);
 }
 
+/* True when (flow, rule) already alerted (from a stream head or a file of
+ * the same flow); records the pair otherwise. A flow without an id (0)
+ * is never deduplicated. */
+static bool fscan_alerted(struct fscan *fs, const struct flow *f, const void *rule)
+{
+    if (f->flow_id == 0)
+        return false;
+    uint64_t k = f->flow_id * 0x9e3779b97f4a7c15ull ^ ((uint64_t)(uintptr_t)rule * 0xff51afd7ed558ccdull);
+    k |= 1;                                 /* 0 marks an empty slot */
+    uint64_t old = atomic_exchange_explicit(&fs->alerted[(k >> 17) % FSCAN_ALERTED_SLOTS], k,
+                                            memory_order_relaxed);
+    return old == k;
+}
+
 static void fscan_yara_alerts(struct fscan_thread_ctx *t, const struct fscan_job *job,
                               const struct file_info *fi, const struct fscan_yara_result *yr)
 {
     for (int i = 0; i < yr->n; i++) {
+        if (fscan_alerted(t->fs, &job->flow, yr->rule[i])) {
+            fscan_ctr_add(t->fs, FSC_ALERT_DUP, 1);
+            continue;
+        }
         const char *desc = fscan_yara_rule_description(yr->rule[i]);
         struct eve_fileinfo_sig sig = {
             .gid = FSCAN_YARA_GID, .sid = fscan_yara_rule_sid(yr->rule[i]), .rev = 1,

@@ -84,6 +84,7 @@ void eve_fileinfo_stats_json(struct jb *j, const struct fscan_stats *s)
     jb_uint(j, "stream_scanned", s->stream_scanned);
     jb_uint(j, "stream_matches", s->stream_matches);
     jb_uint(j, "stream_skipped", s->stream_skipped);
+    jb_uint(j, "yara_alert_dups", s->alert_dups);
     jb_uint(j, "hash_alerts", s->hash_alerts);
     jb_uint(j, "stored", s->stored);
     jb_uint(j, "store_full", s->store_full);

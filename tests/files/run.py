@@ -15,6 +15,8 @@ out of order, a body cut short by a RST, a YARA file with one broken rule,
 filemd5/filesha256 hash lists, file-store, a stream head scanned outside
 HTTP, the sha256 cache, the corpus YARA samples served over HTTP, and the
 http/dns/tls protocol logs with their switches.
+Part 3 (proto.py): dns events against tshark, tls certificates against
+tshark and ndpiReader, http events of unanswered requests, DNS over TCP.
 """
 import argparse
 import collections
@@ -27,6 +29,9 @@ import shutil
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import proto  # noqa: E402  (tests/files/proto.py: dns/tls/http logs against tshark and nDPI)
 
 EICAR = b'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 GOAL = 0.95
@@ -203,9 +208,10 @@ def frame(src, dst, sp, dp, seq, ack, flags, payload):
     return b'\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01\x08\x00' + ip + tcp + payload
 
 
-def conversation(cport, sport, req, resp, seg=1400, swap=None, rst_after=None):
+def conversation(cport, sport, req, resp, seg=1400, swap=None, rst_after=None, resp_seg=None):
     """Frames of one TCP connection: handshake, request, response in segments
-    of seg bytes (segments swap[0] and swap[1] exchanged), FINs or a RST."""
+    of seg bytes (resp_seg for the response if given; segments swap[0] and
+    swap[1] exchanged), FINs or a RST."""
     ic, isv = 1000 + cport, 900000 + cport
     fr = [frame(CLI, SRV, cport, sport, ic, 0, 0x02, b''),
           frame(SRV, CLI, sport, cport, isv, ic + 1, 0x12, b''),
@@ -219,7 +225,7 @@ def conversation(cport, sport, req, resp, seg=1400, swap=None, rst_after=None):
     off = 0
     limit = len(resp) if rst_after is None else rst_after
     while off < limit:
-        n = min(seg, limit - off)
+        n = min(resp_seg or seg, limit - off)
         segs.append(frame(SRV, CLI, sport, cport, isv + 1 + off, c_end, 0x18, resp[off:off + n]))
         off += n
     if swap is not None and len(segs) > max(swap):
@@ -519,6 +525,28 @@ def generated(a):
         check('corpus-yara-samples', [(not bad, '; '.join(bad))])
 
 
+class Ctx:
+    """What tests/files/proto.py uses of this runner."""
+
+    def __init__(self, a):
+        self.a, self.corpus, self.out = a, a.corpus, a.out
+        self.skip, self.check, self.conversation = skip, check, conversation
+
+    def run_sensor(self, pcap, name, extra):
+        rc, events, _ = run_sensor(self.a.sensor, pcap, os.path.join(self.out, 'proto', name), extra)
+        return rc, events, _
+
+    def case_events(self, name, frames, extra):
+        os.makedirs(os.path.join(self.out, 'gen'), exist_ok=True)
+        pcap = os.path.join(self.out, 'gen', name + '.pcap')
+        write_pcap(pcap, frames)
+        rc, events, err = run_sensor(self.a.sensor, pcap, os.path.join(self.out, 'gen', name), extra)
+        if rc != 0:
+            report(False, name, 'exit %d: %s' % (rc, err[-300:]))
+            return None
+        return events
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--sensor', required=True)
@@ -529,6 +557,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     corpus_objects(a)
     generated(a)
+    proto.run_all(Ctx(a))
     print('%d passed, %d failed, %d skipped' % (results['pass'], results['fail'], results['skip']))
     return 1 if results['fail'] else 0
 

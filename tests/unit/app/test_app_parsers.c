@@ -48,6 +48,149 @@ TEST(dns_question)
     CHECK_EQ_INT(app_dns_parse(loop, sizeof(loop), &d), -1);
 }
 
+
+/* A response: question www.example.com A, then answers A, AAAA, CNAME (to a
+ * compressed name), MX, TXT (two strings), PTR, NS, and an SOA authority. */
+static size_t dns_response(uint8_t *m)
+{
+    static const uint8_t msg[] = {
+        0xab, 0xcd, 0x81, 0x83, 0, 1, 0, 7, 0, 1, 0, 0,
+        3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+        0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
+        0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+        0xc0, 12, 0, 5, 0, 1, 0, 0, 1, 0, 0, 6, 3, 'c', 'd', 'n', 0xc0, 16,
+        0xc0, 16, 0, 15, 0, 1, 0, 0, 0, 9, 0, 9, 0, 10, 4, 'm', 'a', 'i', 'l', 0xc0, 16,
+        0xc0, 16, 0, 16, 0, 1, 0, 0, 0, 9, 0, 8, 3, 'a', 'b', 'c', 3, 'd', 'e', 'f',
+        0xc0, 16, 0, 12, 0, 1, 0, 0, 0, 9, 0, 2, 0xc0, 12,
+        0xc0, 16, 0, 2, 0, 1, 0, 0, 0, 9, 0, 5, 2, 'n', 's', 0xc0, 16,
+        0xc0, 16, 0, 6, 0, 1, 0, 0, 0, 5, 0, 32, 2, 'n', 's', 0xc0, 16, 4, 'r', 'o', 'o', 't', 0xc0, 16,
+        0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4,
+    };
+    memcpy(m, msg, sizeof(msg));
+    return sizeof(msg);
+}
+
+static int rr_is(const struct eve_dns *d, int i, uint16_t type, const char *name, const char *data)
+{
+    const struct eve_dns_rr *r = &d->rr[i];
+    return r->rrtype == type && r->name_len == strlen(name) &&
+           memcmp(d->text + r->name_off, name, r->name_len) == 0 && r->data_len == strlen(data) &&
+           memcmp(d->text + r->data_off, data, r->data_len) == 0;
+}
+
+TEST(dns_answers)
+{
+    static uint8_t m[512];
+    static struct eve_dns d;
+    size_t n = dns_response(m);
+    CHECK_EQ_INT(app_dns_parse(m, n, &d), 0);
+    CHECK(d.response);
+    CHECK_EQ_INT(d.rcode, 3);
+    CHECK_EQ_INT(d.flags, 0x8183);
+    CHECK_EQ_STR(d.qname, "www.example.com");
+    CHECK_EQ_INT(d.nrr, 8);
+    CHECK(!d.rr_cut);
+    CHECK(rr_is(&d, 0, 1, "www.example.com", "192.0.2.1"));
+    CHECK(rr_is(&d, 1, 28, "www.example.com", "2001:0db8:0000:0000:0000:0000:0000:0001"));
+    CHECK(rr_is(&d, 2, 5, "www.example.com", "cdn.example.com"));
+    CHECK(rr_is(&d, 3, 15, "example.com", "mail.example.com"));
+    CHECK(rr_is(&d, 4, 16, "example.com", "abcdef"));
+    CHECK(rr_is(&d, 5, 12, "example.com", "www.example.com"));
+    CHECK(rr_is(&d, 6, 2, "example.com", "ns.example.com"));
+    CHECK(rr_is(&d, 7, 6, "example.com", "ns.example.com"));
+    CHECK_EQ_INT(d.rr[7].section, EVE_DNS_AUTHORITY);
+    CHECK_EQ_INT(d.rr[0].ttl, 60);
+    CHECK_EQ_INT(d.rr[7].num[0], 7);
+    CHECK_EQ_INT(d.rr[7].num[4], 4);
+    /* every cut keeps the header + question when they are whole, never reads past n */
+    for (size_t k = 0; k < n; k++) {
+        int rc = app_dns_parse(m, k, &d);
+        CHECK(rc == (k >= 33 ? 0 : -1));
+        if (rc == 0)
+            CHECK(d.nrr < 8 && (d.rr_cut || k == n));
+    }
+}
+
+TEST(dns_name_pointers_bounded)
+{
+    static uint8_t m[512];
+    static struct eve_dns d;
+    size_t n = dns_response(m);
+    /* the CNAME target points at itself: a loop, the record is dropped */
+    uint8_t *cn = memchr(m + 70, 'c', n - 70);
+    CHECK(cn != NULL && cn[-1] == 3);
+    cn[3] = 0xc0;
+    cn[4] = (uint8_t)(cn - 1 - m);
+    CHECK_EQ_INT(app_dns_parse(m, n, &d), 0);
+    CHECK_EQ_INT(d.nrr, 2);
+    CHECK(d.rr_cut);
+    /* a forward pointer in the question is refused */
+    const uint8_t fwd[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 14, 1, 'a', 0, 0, 1, 0, 1 };
+    CHECK_EQ_INT(app_dns_parse(fwd, sizeof(fwd), &d), -1);
+}
+
+struct dns_seen {
+    int n, bad;
+    uint16_t ids[8];
+};
+
+static int dns_tcp_cb(void *arg, int dir, const uint8_t *msg, size_t n)
+{
+    struct dns_seen *s = arg;
+    static struct eve_dns d;
+    (void)dir;
+    if (app_dns_parse(msg, n, &d) != 0) {
+        s->bad++;
+        return -1;
+    }
+    if (s->n < 8)
+        s->ids[s->n++] = d.id;
+    return 0;
+}
+
+TEST(dns_tcp_framing)
+{
+    uint8_t q[128], stream[300];
+    size_t n = dns_query(q, "\x03www\x06google\x03" "com", 0x0100), k = 0;
+    for (int i = 0; i < 3; i++) {
+        q[0] = 0;
+        q[1] = (uint8_t)(i + 1);
+        stream[k++] = (uint8_t)(n >> 8);
+        stream[k++] = (uint8_t)n;
+        memcpy(stream + k, q, n);
+        k += n;
+    }
+    /* every split point of the three messages into two deliveries, and byte by byte */
+    for (size_t cut = 0; cut <= k; cut++) {
+        struct app_dns_tcp *t = NULL;
+        struct dns_seen s = { 0 };
+        app_dns_tcp_data(&t, 0, stream, cut, dns_tcp_cb, &s);
+        app_dns_tcp_data(&t, 0, stream + cut, k - cut, dns_tcp_cb, &s);
+        CHECK(s.n == 3 && s.ids[0] == 1 && s.ids[1] == 2 && s.ids[2] == 3);
+        app_dns_tcp_free(t);
+    }
+    struct app_dns_tcp *t = NULL;
+    struct dns_seen s = { 0 };
+    for (size_t i = 0; i < k; i++)
+        app_dns_tcp_data(&t, 1, stream + i, 1, dns_tcp_cb, &s);
+    CHECK_EQ_INT(s.n, 3);
+    /* a gap stops the direction; the other one still frames */
+    app_dns_tcp_gap(&t, 1);
+    app_dns_tcp_data(&t, 1, stream, k, dns_tcp_cb, &s);
+    CHECK_EQ_INT(s.n, 3);
+    app_dns_tcp_data(&t, 0, stream, k, dns_tcp_cb, &s);
+    CHECK_EQ_INT(s.n, 6);
+    app_dns_tcp_free(t);
+    /* not DNS (an HTTP request on port 53): stopped after the first frame */
+    t = NULL;
+    memset(&s, 0, sizeof(s));
+    const char *http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 3; i++)
+        app_dns_tcp_data(&t, 0, (const uint8_t *)http, strlen(http), dns_tcp_cb, &s);
+    CHECK(s.n == 0 && s.bad <= 1);
+    app_dns_tcp_free(t);
+}
+
 /* ---- TLS ---- */
 
 static size_t put16(uint8_t *p, unsigned v)
