@@ -442,8 +442,8 @@ def corpus_run_incidents_arrive_valid(env):
         raise Skip("no canh-sensor binary (--sensor)")
     st, before = env.api("/api/v1/incidents?limit=200")
     known = {i["id"] for i in before["incidents"]}
-    # a SYN scan of 1,000+ ports (flows only) and a log4j exploit with its
-    # callback (ET Open alerts of severity 1, then the victim calls back)
+    # a SYN scan of 1,000+ ports (flows only) and a log4j exploit (ET Open
+    # alerts of severity 1)
     run_sensor(env, synscan)
     run_sensor(env, log4j, "-S", etopen)
 
@@ -451,11 +451,12 @@ def corpus_run_incidents_arrive_valid(env):
         st, r = env.api("/api/v1/incidents?limit=200&sensor=corpus")
         got = [i for i in r["incidents"] if i["id"] not in known and "corpus" in i["sensors"]]
         rules = {i["rule_id"] for i in got}
-        return len(rules) >= 3 and got
+        return len(rules) >= 2 and got
     incs = wait(new_incidents, 30, "incidents of the corpus runs")
     titles = {i["title"] for i in incs}
-    assert {"Port scan of one host", "IDS alert of severity 1",
-            "Alerted host connected back to the attacker"} <= titles, titles
+    assert {"Port scan of one host", "IDS alert of severity 1"} <= titles, titles
+    sev1 = [i for i in incs if i["title"] == "IDS alert of severity 1"][0]
+    assert sev1["group_fields"]["src_ip"] == "172.16.238.1", sev1
     scan = [i for i in incs if i["title"] == "Port scan of one host"][0]
     assert scan["group_fields"]["src_ip"] == "172.16.0.8", scan
     assert scan["event_count"] >= 20, scan
@@ -481,7 +482,8 @@ def corpus_run_incidents_arrive_valid(env):
         got = in_coll.get(inc_objs[0]["id"])
         assert got and got["modified"] == inc_objs[0]["modified"], (row["subject"], got)
         assert got["x_canh_sensors"] == ["corpus"], got
-    assert "[ipv4-addr:value = '172.16.0.8']" in pats, sorted(pats)[:20]
+    for ip in ("172.16.0.8", "172.16.238.1"):
+        assert "[ipv4-addr:value = '%s']" % ip in pats, sorted(pats)[:20]
     for i in incs:
         st, one = env.api("/api/v1/incidents/%d" % i["id"])
         assert one["reporting"]["state"] == "sent", one["reporting"]
