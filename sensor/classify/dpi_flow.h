@@ -11,6 +11,7 @@
 #ifndef CANH_DPI_FLOW_H
 #define CANH_DPI_FLOW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DPI_HOST_MAX 64
