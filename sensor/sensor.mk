@@ -4,6 +4,7 @@ SENSOR_SRCS :=
 SENSOR_LIBS  = -lpcap -lndpi -lgcrypt -lhs -lyara -lhtp -lpcre2-8 -lyaml -ljansson -lcurl -lssl -lcrypto -lz -lm
 -include sensor/decode/decode.mk
 -include sensor/core.mk
+-include sensor/classify/classify.mk
 -include sensor/stream/stream.mk
 -include sensor/detect/detect.mk
 -include sensor/app/app.mk

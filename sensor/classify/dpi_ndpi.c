@@ -21,7 +21,7 @@
 #include "log.h"
 
 #define DPI_CHUNK        4096   /* 2.7 MB: huge pages (flow/flow_mem.h) */
-#define DPI_NAMES_CHUNK  1024   /* 136 KB of names records */
+#define DPI_NAMES_CHUNK  1024   /* 144 KB of names records (144 B each) */
 #define DPI_MAX_TCP_PKTS 80 /* ndpiReader's max_num_tcp_dissected_pkts */
 #define DPI_MAX_UDP_PKTS 24 /* ndpiReader's max_num_udp_dissected_pkts */
 #define DPI_MAX_OTHER_PKTS 32
@@ -178,7 +178,7 @@ static void dpi_pool_put(struct dpi *d, struct ndpi_flow_struct *nf)
 static struct dpi_names *dpi_names_get(struct dpi *d)
 {
     struct dpi_free_node *n;
-    size_t sz = sizeof(struct dpi_names);
+    size_t sz = (sizeof(struct dpi_names) + 15) & ~(size_t)15; /* free-list links are pointers */
 
     if (d->names_free == NULL) {
         if (d->names_allocated >= d->max_active)
@@ -199,7 +199,7 @@ static struct dpi_names *dpi_names_get(struct dpi *d)
     }
     n = d->names_free;
     d->names_free = n->next;
-    memset(n, 0, sz);
+    memset(n, 0, sizeof(struct dpi_names));
     return (struct dpi_names *)n;
 }
 

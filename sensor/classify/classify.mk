@@ -1,0 +1,6 @@
+# sensor/classify: nDPI glue (sources are listed in sensor/core.mk with the
+# rest of the core); its unit test.
+UNIT_TESTS += dpi_ndpi
+UNIT_dpi_ndpi_SRCS := tests/unit/classify/test_dpi_ndpi.c sensor/classify/dpi_ndpi.c \
+                      sensor/flow/flow_table.c sensor/flow/flow_key.c $(DECODE_SRCS) common/log.c
+UNIT_dpi_ndpi_LIBS := -lndpi -lpcap
