@@ -127,6 +127,13 @@ static json_t *db_event_row(sqlite3_stmt *st)
                      "received", when, "event", ev ? ev : json_null());
 }
 
+/* The blocks (events.blk) from the newest row's to the oldest's: every
+ * block of the table (retention deletes the oldest rows only). */
+#define DB_EVENT_BLOCKS                                                                   \
+    "WITH RECURSIVE db_blk(b) AS (SELECT (SELECT blk FROM events ORDER BY id DESC LIMIT 1)" \
+    " UNION ALL SELECT b - 1 FROM db_blk"                                                 \
+    " WHERE b > (SELECT blk FROM events ORDER BY id LIMIT 1)) "
+
 int db_event_search(struct db *d, const struct db_event_filter *f, json_t **out)
 {
     char where[768] = "1";
@@ -134,12 +141,16 @@ int db_event_search(struct db *d, const struct db_event_filter *f, json_t **out)
         db_event_where(where, sizeof where, "sensor = :sensor");
     if (f->event_type)
         db_event_where(where, sizeof where, "event_type = :etype");
+    /* Address and flow_id indexes lead with the rowid block (migration 6):
+     * one seek per block that exists, newest first (DB_EVENT_BLOCKS). */
     if (f->addr)
-        db_event_where(where, sizeof where, "(src_ip = :addr OR dest_ip = :addr)");
+        db_event_where(where, sizeof where, "id IN (SELECT id FROM events WHERE blk IN db_blk"
+                       " AND src_ip = :addr UNION ALL SELECT id FROM events WHERE"
+                       " blk IN db_blk AND dest_ip = :addr)");
     if (f->sig_id >= 0)
         db_event_where(where, sizeof where, "sig_id = :sig");
     if (f->flow_id)
-        db_event_where(where, sizeof where, "flow_id = :flow");
+        db_event_where(where, sizeof where, "blk IN db_blk AND flow_id = :flow");
     if (f->since_us)
         db_event_where(where, sizeof where, "ts_us >= :since");
     if (f->until_us)
@@ -150,13 +161,14 @@ int db_event_search(struct db *d, const struct db_event_filter *f, json_t **out)
     int ret = DB_ERR_IO;
     json_t *res = NULL, *arr = NULL;
     sqlite3_stmt *st[2] = { NULL, NULL };
-    char sql[1024];
+    char sql[1280];
+    const char *with = f->addr || f->flow_id ? DB_EVENT_BLOCKS : "";
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 0)
-            snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE %s", where);
+            snprintf(sql, sizeof sql, "%sSELECT count(*) FROM events WHERE %s", with, where);
         else
-            snprintf(sql, sizeof sql, "SELECT canh_id, received_us, raw FROM events WHERE %s"
-                     " ORDER BY id DESC LIMIT :limit OFFSET :offset", where);
+            snprintf(sql, sizeof sql, "%sSELECT canh_id, received_us, raw FROM events WHERE %s"
+                     " ORDER BY id DESC LIMIT :limit OFFSET :offset", with, where);
         if (sqlite3_prepare_v2(d->h, sql, -1, &st[pass], NULL) != SQLITE_OK) {
             log_error("db", "%s: event search: %s", d->path, sqlite3_errmsg(d->h));
             goto out;

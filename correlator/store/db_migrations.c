@@ -188,6 +188,20 @@ static const char *const db_migrations[] = {
     /* 5: the Vietnamese description of an incident's rule (Sigma rules'
      * canh.description_vi, issue 10), beside title_vi of migration 3. */
     "ALTER TABLE incidents ADD COLUMN description_vi TEXT;",
+    /* 6: ingest speed (issue 5). The address and flow_id indexes lead with
+     * blk, the block of 16384 rowids a row belongs to (a virtual column:
+     * nothing stored in the row). A batch's rows then go into the newest
+     * block's end of these indexes instead of all over them: the pages a
+     * commit dirties no longer grow with the table (random keys such as
+     * addresses cost ~4 us per event at 200k rows and more beyond). A search
+     * by address or flow seeks once per block (db_event_search). */
+    "ALTER TABLE events ADD COLUMN blk INTEGER GENERATED ALWAYS AS (id >> 14) VIRTUAL;"
+    "DROP INDEX events_src;"
+    "DROP INDEX events_dest;"
+    "DROP INDEX events_flow;"
+    "CREATE INDEX events_blk_src ON events(blk, src_ip) WHERE src_ip IS NOT NULL;"
+    "CREATE INDEX events_blk_dest ON events(blk, dest_ip) WHERE dest_ip IS NOT NULL;"
+    "CREATE INDEX events_blk_flow ON events(blk, flow_id) WHERE flow_id IS NOT NULL;",
 };
 
 int db_migrations_count(void)
