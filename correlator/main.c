@@ -387,6 +387,8 @@ static int main_serve(struct db *d, const struct corr_cfg *cfg, const struct mai
     ingest.on_commit_arg = ship;
     if (cfg->es.enabled)
         api_health_add_queue(&api.health, "opensearch", ship_outbox_depth, ship);
+    if (cfg->report.enabled)
+        api_health_add_queue(&api.health, "national_centre", report_queue_depth, rep);
     sigint = evsignal_new(m.base, SIGINT, main_on_signal, &m);
     sigterm = evsignal_new(m.base, SIGTERM, main_on_signal, &m);
     ret_ev = event_new(m.base, -1, EV_PERSIST, main_on_retention, &m);

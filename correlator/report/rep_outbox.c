@@ -162,6 +162,17 @@ int rep_outbox_retry_failed(struct db *d, int64_t now_us)
     return rep_ob_done(d, st, rc, "retry failed") ? DB_ERR_IO : n;
 }
 
+int64_t rep_outbox_depth(struct db *d)
+{
+    sqlite3_stmt *st = rep_ob_prep(d, "SELECT count(*) FROM report_outbox"
+                                      " WHERE state IN ('pending','failed')");
+    if (!st)
+        return DB_ERR_IO;
+    int rc = sqlite3_step(st);
+    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    return rep_ob_done(d, st, rc, "depth") ? DB_ERR_IO : n;
+}
+
 static void rep_ob_time(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL) {

@@ -53,6 +53,10 @@ int rep_outbox_mark(struct db *d, int64_t id, const char *state, int attempts, i
  * how many, or <0. */
 int rep_outbox_retry_failed(struct db *d, int64_t now_us);
 
+/* Reports waiting for delivery (pending or failed, not yet sent or
+ * superseded): the national-centre queue depth. Negative on a store error. */
+int64_t rep_outbox_depth(struct db *d);
+
 /* The reporting state of one incident for the API: {"state", "version",
  * "attempts", "reason", "sent", "transport", "versions_sent"}, or
  * {"state": "none"} (new reference). */

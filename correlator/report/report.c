@@ -351,6 +351,12 @@ void report_get_stats(const struct report *r, struct report_stats *s)
     *s = r->st;
 }
 
+int64_t report_queue_depth(void *arg)
+{
+    const struct report *r = arg;
+    return rep_outbox_depth(r->db);
+}
+
 struct db *report_db(const struct report *r)
 {
     return r->db;

@@ -47,5 +47,7 @@ struct report_stats {
     uint64_t enqueued, sent, retries, refusals, build_errors;
 };
 void report_get_stats(const struct report *r, struct report_stats *s);
+/* Reports waiting in the outbox, for /metrics (arg: the struct report). */
+int64_t report_queue_depth(void *arg);
 
 #endif

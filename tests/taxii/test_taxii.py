@@ -215,6 +215,17 @@ class Env:
     def api(self, path, method="GET", body=None):
         return request(self.d.url(path), method, body, self.d.admin)
 
+    def queue_depth(self, name):
+        """The canh_queue_depth gauge of /metrics for one queue (None if absent)."""
+        req = urllib.request.Request(self.d.url("/metrics"),
+                                     headers={"Authorization": "Bearer " + self.d.admin})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read().decode()
+        for line in text.splitlines():
+            if line.startswith('canh_queue_depth{queue="%s"}' % name):
+                return int(float(line.split()[-1]))
+        return None
+
     def reports(self, state=None):
         st, body = self.api("/api/v1/reports?limit=1000" + ("&state=" + state if state else ""))
         assert st == 200, (st, body)
@@ -329,6 +340,8 @@ def outage_then_update_delivers_new_version_once(env):
     assert "127.0.0.1" in rows[0]["reason"], rows[0]
     st, one = env.api("/api/v1/incidents/%d" % scan["id"])
     assert one["reporting"]["state"] == "pending" and one["reporting"]["reason"], one
+    # /metrics shows the waiting report in the national centre's queue
+    assert (env.queue_depth("national_centre") or 0) >= 1, env.queue_depth("national_centre")
     env.med.start()  # the memory backend starts empty
     wait(lambda: any(r["subject"] == subj and r["version"] != sent_before[subj]
                      for r in env.reports("sent")), 30, "the new version after the restart")
@@ -342,6 +355,7 @@ def outage_then_update_delivers_new_version_once(env):
     # Each version was sent exactly once; nothing else was re-sent after the restart.
     rows = [r for r in env.reports() if r["subject"] == subj]
     assert sorted(r["state"] for r in rows) == ["sent", "sent"], rows
+    assert env.queue_depth("national_centre") == 0
     assert all(r["attempts"] >= 1 for r in rows)
     manifest = env.med.get("/reports/collections/%s/manifest/" % COLLECTION)[1]
     versions = [m for m in manifest.get("objects", []) if m["id"] == incs[0]["id"]]
