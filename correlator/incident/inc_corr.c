@@ -7,6 +7,7 @@
 #include "incident/inc_corr.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,8 +148,21 @@ static void inc_corr_record_delay(struct inc_corr *c, int64_t d)
         c->ndelays++;
 }
 
+static json_t *inc_corr_borrowed(size_t i, void *arg)
+{
+    json_t *const *events = arg;
+    return json_incref(events[i]);
+}
+
 int inc_corr_feed(struct inc_corr *c, json_t *const *events, const int64_t *rowids, size_t n,
                   int64_t received_us)
+{
+    return inc_corr_feed_each(c, inc_corr_borrowed, (void *)(uintptr_t)events, rowids, n,
+                              received_us);
+}
+
+int inc_corr_feed_each(struct inc_corr *c, inc_corr_event_fn get, void *arg,
+                       const int64_t *rowids, size_t n, int64_t received_us)
 {
     if (n == 0)
         return 0;
@@ -160,15 +174,21 @@ int inc_corr_feed(struct inc_corr *c, json_t *const *events, const int64_t *rowi
     c->now_us = db_now_us();
     int64_t last_row = 0;
     for (size_t i = 0; i < n && c->rc == 0; i++) {
-        c->cur_event = events[i];
-        corr_engine_feed(c->engine, events[i], inc_corr_on_hit, c);
-        int64_t t = corr_parse_time(json_string_value(json_object_get(events[i], "timestamp")));
-        if (t > c->max_event_us)
-            c->max_event_us = t;
         if (rowids[i] > last_row)
             last_row = rowids[i];
+        json_t *ev = get(i, arg);
+        if (!ev) {
+            c->rc = DB_ERR_NOMEM; /* counted below; replayed at the next start */
+            break;
+        }
+        c->cur_event = ev;
+        corr_engine_feed(c->engine, ev, inc_corr_on_hit, c);
+        int64_t t = corr_parse_time(json_string_value(json_object_get(ev, "timestamp")));
+        if (t > c->max_event_us)
+            c->max_event_us = t;
+        c->cur_event = NULL;
+        json_decref(ev);
     }
-    c->cur_event = NULL;
     if (c->skipped_row > last_row)
         last_row = c->skipped_row;
     int64_t prev = 0;

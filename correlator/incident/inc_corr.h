@@ -40,6 +40,13 @@ void inc_corr_set_filter(struct inc_corr *c, inc_corr_filter_fn fn, void *arg);
  * events are correlated again at the next start). */
 int inc_corr_feed(struct inc_corr *c, json_t *const *events, const int64_t *rowids, size_t n,
                   int64_t received_us);
+/* inc_corr_feed with events made one at a time: get(i, arg) returns event
+ * i as a new reference, which is fed and released before the next is made
+ * (ingest builds each tree just before its use). NULL (out of memory) fails
+ * the call like a failed transaction. */
+typedef json_t *(*inc_corr_event_fn)(size_t i, void *arg);
+int inc_corr_feed_each(struct inc_corr *c, inc_corr_event_fn get, void *arg,
+                       const int64_t *rowids, size_t n, int64_t received_us);
 
 /* Ingest's prefilter: whether an event whose "event_type" is this string
  * (NULL: absent, or not a string when present) can match a rule and must be

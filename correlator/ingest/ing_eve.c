@@ -15,10 +15,16 @@
 #include <zlib.h>
 
 struct ing_batch {
-    char *decoded;         /* owned gunzip output, or NULL when body was plain */
+    char *decoded;         /* owned text: gunzip output, or a copy of a plain body */
     char *strings;         /* decoded JSON strings of every line (ing_json) */
     struct ing_event *ev;
     size_t n, cap;
+    /* ing_batch_tree: the want, a parser and strings of the longest line */
+    struct ing_want want;
+    bool has_want;
+    struct ing_json *j;
+    char *scratch;
+    size_t max_line;
 };
 
 static void ing_err(struct ing_error *err, int status, int line, const char *fmt, const char *a)
@@ -285,7 +291,8 @@ static int ing_tree(const struct ing_json *j, const struct ing_want *w, struct i
         size_t et = ing_json_get(j, 0, "event_type");
         k = w->type(ev->in.event_type, et != 0, w->arg);
     }
-    if (k == ING_WANT_NONE)
+    ev->want = k;
+    if (k == ING_WANT_NONE || (k == ING_WANT_KEYS && w->later))
         return 0;
     ev->json = ing_json_build(j, 0, k == ING_WANT_KEYS ? w->key : NULL, w ? w->arg : NULL);
     return ev->json ? 0 : -1;
@@ -322,17 +329,29 @@ struct ing_batch *ing_eve_parse_want(const char *body, size_t len, bool gzip,
         ing_err(err, 500, 0, "out of memory%s", NULL);
         goto fail;
     }
-    const char *text = body;
+    if (want) {
+        b->want = *want;
+        b->has_want = true;
+    }
     size_t tlen = len;
     if (gzip) {
         if (ing_gunzip(body, len, lim->max_decoded, &b->decoded, &tlen, err) != 0)
             goto fail;
-        text = b->decoded;
     } else if (len > lim->max_decoded) {
         snprintf(err->msg, sizeof err->msg, "batch larger than %zu bytes", lim->max_decoded);
         err->status = 413;
         goto fail;
+    } else {
+        /* The batch owns its text: events (and ing_batch_tree) outlive the
+         * request whose buffer the body is in. */
+        b->decoded = malloc(len + 1);
+        if (!b->decoded) {
+            ing_err(err, 500, 0, "out of memory%s", NULL);
+            goto fail;
+        }
+        memcpy(b->decoded, body, len);
     }
+    const char *text = b->decoded;
     /* Decoded strings of every line: never longer than the text itself. */
     b->strings = malloc(tlen + 1);
     if (!b->strings) {
@@ -373,6 +392,8 @@ struct ing_batch *ing_eve_parse_want(const char *body, size_t len, bool gzip,
             goto fail;
         }
         sused += (size_t)used;
+        if (n - lead > b->max_line)
+            b->max_line = n - lead;
         struct ing_event ev;
         if (ing_check(j, line, sensor, &ev, err) != 0)
             goto fail;
@@ -388,7 +409,7 @@ struct ing_batch *ing_eve_parse_want(const char *body, size_t len, bool gzip,
         ing_err(err, 400, 0, "empty batch: no events%s", NULL);
         goto fail;
     }
-    ing_json_free(j);
+    b->j = j;
     return b;
 fail:
     ing_json_free(j);
@@ -406,6 +427,22 @@ const struct ing_event *ing_batch_get(const struct ing_batch *b, size_t i)
     return i < b->n ? &b->ev[i] : NULL;
 }
 
+json_t *ing_batch_tree(struct ing_batch *b, size_t i)
+{
+    if (i >= b->n || b->ev[i].want == ING_WANT_NONE)
+        return NULL;
+    struct ing_event *ev = &b->ev[i];
+    if (ev->json)
+        return json_incref(ev->json);
+    if (!b->scratch && !(b->scratch = malloc(b->max_line + 1)))
+        return NULL;
+    /* Valid when the batch was parsed, so only memory can fail here. */
+    if (ing_json_parse(b->j, ev->in.raw, ev->in.raw_len, b->scratch) < 0)
+        return NULL;
+    bool keys = ev->want == ING_WANT_KEYS && b->has_want;
+    return ing_json_build(b->j, 0, keys ? b->want.key : NULL, keys ? b->want.arg : NULL);
+}
+
 void ing_batch_free(struct ing_batch *b)
 {
     if (!b)
@@ -415,5 +452,7 @@ void ing_batch_free(struct ing_batch *b)
     free(b->ev);
     free(b->decoded);
     free(b->strings);
+    free(b->scratch);
+    ing_json_free(b->j);
     free(b);
 }

@@ -31,12 +31,6 @@ struct ing_error {
     char msg[200];
 };
 
-/* One validated event. in.* point into the batch (valid until it is freed). */
-struct ing_event {
-    struct db_event_in in;
-    json_t *json; /* borrowed from the batch; NULL when not wanted (struct ing_want) */
-};
-
 /* Which events get a jansson tree, and how much of it. Lines are parsed
  * onto a flat tape (ingest/ing_json.h); building a tree costs a malloc per
  * key and value, so it is built only for events that will be correlated
@@ -49,6 +43,19 @@ struct ing_want {
     /* ING_WANT_KEYS: whether to copy this top-level member. */
     bool (*key)(const char *key, size_t len, void *arg);
     void *arg;
+    /* true: ING_WANT_KEYS trees are not built while parsing; the caller
+     * takes each with ing_batch_tree() when it uses it and frees it at once
+     * (a tree used while still in cache, and malloc reusing its chunks, cost
+     * about half of 5000 trees built first and freed with the batch). The
+     * want (and its arg) must then live as long as the batch. */
+    bool later;
+};
+
+/* One validated event. in.* point into the batch (valid until it is freed). */
+struct ing_event {
+    struct db_event_in in;
+    json_t *json; /* borrowed from the batch; NULL when not built (struct ing_want) */
+    enum ing_want_kind want; /* what want->type said (ING_WANT_ALL without a want) */
 };
 
 struct ing_batch;
@@ -65,6 +72,11 @@ struct ing_batch *ing_eve_parse_want(const char *body, size_t len, bool gzip,
 struct ing_batch *ing_eve_parse(const char *body, size_t len, bool gzip, const char *sensor,
                                 const struct ing_limits *lim, struct ing_error *err);
 size_t ing_batch_count(const struct ing_batch *b);
+/* The tree of event i as its want asks (struct ing_want.later): a new
+ * reference for the caller, or NULL when it wants none or memory ran out.
+ * The line is parsed again (it was valid), with the batch's own parser:
+ * one caller at a time. */
+json_t *ing_batch_tree(struct ing_batch *b, size_t i);
 const struct ing_event *ing_batch_get(const struct ing_batch *b, size_t i);
 void ing_batch_free(struct ing_batch *b);
 

@@ -1,7 +1,8 @@
 /* ing_events: validate the whole batch (ing_eve), store it in one
  * transaction (INSERT OR IGNORE on canh.id), update the sensor's health,
  * COMMIT, answer, and only then correlate the events that were new and
- * that a rule may match (the rules' prefilter decides which get a tree).
+ * that a rule may match (the rules' prefilter decides which get a tree;
+ * each tree is built just before it is fed and freed right after).
  */
 #include "ingest/ing_events.h"
 
@@ -69,11 +70,23 @@ static int ing_events_media_ok(struct ing_req *r, int *gzip)
     return 1;
 }
 
+/* inc_corr_feed_each: the tree of the batch's event fresh[i], built now. */
+struct ing_events_feed {
+    struct ing_batch *b;
+    const size_t *fresh;
+};
+
+static json_t *ing_events_tree(size_t i, void *arg)
+{
+    struct ing_events_feed *f = arg;
+    return ing_batch_tree(f->b, f->fresh[i]);
+}
+
 void ing_events_handle(struct ing_req *r, void *arg)
 {
     struct ing_events *ie = arg;
     struct ing_batch *b = NULL;
-    json_t **fresh = NULL;
+    size_t *fresh = NULL;
     int64_t *rows = NULL;
     int gzip = 0;
     ie->st.batches++;
@@ -84,7 +97,7 @@ void ing_events_handle(struct ing_req *r, void *arg)
     size_t len = 0;
     const char *body = ing_http_body(r, &len);
     struct ing_error err;
-    struct ing_want want = { ing_events_want, ing_events_key, ie };
+    struct ing_want want = { ing_events_want, ing_events_key, ie, true };
     b = ing_eve_parse_want(body, len, gzip, r->who.name, &ie->lim, &want, &err);
     if (!b) {
         ie->st.rejected++;
@@ -123,9 +136,11 @@ void ing_events_handle(struct ing_req *r, void *arg)
             if (stats)
                 ing_events_stats(ie->db, ev);
             /* Fed to correlation only when a rule may match it (the tree
-             * of a stats event is built for the health update too). */
-            if (ev->json && (!stats || inc_corr_wants(ie->corr, "stats", true))) {
-                fresh[nfeed] = ev->json;
+             * of a stats event is built for the health update too); the
+             * other trees are built one by one while feeding. */
+            if (ie->corr && ev->want != ING_WANT_NONE &&
+                (!stats || inc_corr_wants(ie->corr, "stats", true))) {
+                fresh[nfeed] = i;
                 rows[nfeed] = rowid;
                 nfeed++;
             }
@@ -157,8 +172,9 @@ void ing_events_handle(struct ing_req *r, void *arg)
      * and a crash here is covered by inc_corr_replay() at the next start. */
     if (ie->corr && nnew) {
         inc_corr_skip(ie->corr, last_row, max_ts);
+        struct ing_events_feed f = { b, fresh };
         if (nfeed)
-            inc_corr_feed(ie->corr, fresh, rows, nfeed, r->received_us);
+            inc_corr_feed_each(ie->corr, ing_events_tree, &f, rows, nfeed, r->received_us);
     }
     if (ie->on_commit && nnew)
         ie->on_commit(ie->on_commit_arg);

@@ -177,7 +177,7 @@ TEST(ing_eve_parse_want_trees)
         "{\"event_type\":\"dns\",\"src_ip\":\"10.0.0.2\",\"canh\":{\"id\":\"s1:2\","
         "\"sensor\":\"s1\",\"seq\":2}}\n";
     const struct ing_limits lim = { 1 << 20, 4096, 100 };
-    struct ing_want w = { want_alerts, keep_src, NULL };
+    struct ing_want w = { want_alerts, keep_src, NULL, false };
     struct ing_error err;
     struct ing_batch *b = ing_eve_parse_want(body, strlen(body), false, "s1", &lim, &w, &err);
     CHECK(b != NULL);
@@ -192,6 +192,79 @@ TEST(ing_eve_parse_want_trees)
     CHECK_EQ_STR(d->in.src_ip, "10.0.0.2"); /* columns do not depend on the tree */
     CHECK_EQ_STR(d->in.canh_id, "s1:2");
     ing_batch_free(b);
+}
+
+static enum ing_want_kind want_by_type(const char *type, bool present, void *arg)
+{
+    (void)present;
+    (void)arg;
+    if (type && strcmp(type, "alert") == 0)
+        return ING_WANT_KEYS;
+    return type && strcmp(type, "stats") == 0 ? ING_WANT_ALL : ING_WANT_NONE;
+}
+
+static bool keep_src_and_canh(const char *key, size_t len, void *arg)
+{
+    (void)arg;
+    return (len == 6 && memcmp(key, "src_ip", 6) == 0) || (len == 4 && memcmp(key, "canh", 4) == 0);
+}
+
+/* want.later: no KEYS tree while parsing; ing_batch_tree builds the same
+ * tree as an eager parse would, also after the request's body is gone (a
+ * plain body is copied into the batch), as many times as asked. */
+TEST(ing_batch_tree_later_equals_eager)
+{
+    const char *lines =
+        "{\"event_type\":\"alert\",\"src_ip\":\"10.0.0.1\",\"flow\":{\"a\":1},"
+        "\"canh\":{\"id\":\"s1:1\",\"sensor\":\"s1\",\"seq\":1}}\n"
+        "  {\"event_type\":\"dns\",\"src_ip\":\"10.0.0.2\",\"canh\":{\"id\":\"s1:2\","
+        "\"sensor\":\"s1\",\"seq\":2}}\n"
+        "{\"event_type\":\"stats\",\"stats\":{\"uptime\":5},\"canh\":{\"id\":\"s1:3\","
+        "\"sensor\":\"s1\",\"seq\":3}}\n"
+        "{\"event_type\":\"alert\",\"src_ip\":\"a\\u00e9\\n\",\"src_ip\":\"last\","
+        "\"canh\":{\"id\":\"s1:4\",\"sensor\":\"s1\",\"seq\":4},\"x\":[1,2.5,null]}\n";
+    const struct ing_limits lim = { 1 << 20, 4096, 100 };
+    struct ing_want eager = { want_by_type, keep_src_and_canh, NULL, false };
+    struct ing_want later = eager;
+    later.later = true;
+    struct ing_error err;
+    char *body = strdup(lines);
+    struct ing_batch *e = ing_eve_parse_want(body, strlen(body), false, "s1", &lim, &eager, &err);
+    struct ing_batch *l = ing_eve_parse_want(body, strlen(body), false, "s1", &lim, &later, &err);
+    memset(body, 'x', strlen(body)); /* the request buffer is reused */
+    free(body);
+    CHECK(e != NULL && l != NULL);
+    if (!e || !l)
+        goto out;
+    CHECK_EQ_INT(ing_batch_count(l), 4);
+    CHECK(ing_batch_get(l, 0)->json == NULL);             /* KEYS: later */
+    CHECK(ing_batch_get(l, 2)->json != NULL);             /* ALL: at once */
+    CHECK_EQ_INT(ing_batch_get(l, 0)->want, ING_WANT_KEYS);
+    CHECK_EQ_INT(ing_batch_get(l, 1)->want, ING_WANT_NONE);
+    CHECK_EQ_INT(ing_batch_get(l, 2)->want, ING_WANT_ALL);
+    CHECK(ing_batch_tree(l, 1) == NULL);
+    CHECK(ing_batch_tree(l, 9) == NULL);
+    for (size_t i = 0; i < 4; i++) {
+        for (int twice = 0; twice < 2; twice++) {
+            json_t *t = ing_batch_tree(l, i);
+            const json_t *want = ing_batch_get(e, i)->json;
+            CHECK((t == NULL) == (want == NULL));
+            if (t && want)
+                CHECK(json_equal(t, (json_t *)want));
+            json_decref(t);
+        }
+    }
+    json_t *t = ing_batch_tree(l, 3);
+    CHECK_EQ_STR(json_string_value(json_object_get(t, "src_ip")), "last");
+    CHECK(json_object_get(t, "x") == NULL);
+    CHECK_EQ_INT(json_object_size(t), 2);
+    json_decref(t);
+    const struct ing_event *dns = ing_batch_get(l, 1); /* raw: the batch's copy */
+    CHECK(strncmp(dns->in.raw, "{\"event_type\":\"dns\"", 19) == 0);
+    CHECK(dns->in.raw[dns->in.raw_len - 1] == '}' && dns->in.raw[dns->in.raw_len] == '\n');
+out:
+    ing_batch_free(e);
+    ing_batch_free(l);
 }
 
 int main(int c, char **v)
