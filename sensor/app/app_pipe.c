@@ -68,6 +68,7 @@ struct app_pipe {
     struct det_alert alerts[APP_ALERTS_MAX];
     struct app_pipe_stats st;
     struct fscan_worker *fw;    /* filescan: files and stream heads (NULL: off) */
+    bool stream_heads;          /* fscan scans stream heads: every direction is read */
 };
 
 /* ---- per-flow records ---- */
@@ -453,6 +454,36 @@ static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow 
 
 /* ---- stream ---- */
 
+/* Reassemble a direction only while something reads it (issue 2): rules
+ * (stream matching; a reload may add them), stream heads for YARA, or a
+ * parser for the flow's protocol that still wants bytes. HTTP keeps both
+ * directions (transactions, files); DNS over TCP too; TLS until its event
+ * is written and its handshake state freed. A direction whose first bytes
+ * named no parser is let go once the other one says the same, or at once
+ * when it named a protocol we do not parse (the other direction cannot
+ * hand it to a parser then). What remains per packet is TCP state. */
+static void app_stream_release(struct app_pipe *ap, struct tcp_session *s, struct app_flow *af, int dir)
+{
+    if (ap->rules != NULL || ap->stream_heads || af->http != NULL)
+        return;
+    enum det_app a = (enum det_app)af->proto[dir], b = (enum det_app)af->proto[!dir];
+    if (a == DET_APP_DNS || b == DET_APP_DNS || a == DET_APP_HTTP || b == DET_APP_HTTP)
+        return;
+    if (a == DET_APP_TLS || b == DET_APP_TLS) {
+        if (af->tls == NULL || !af->tls->logged || af->tls->conn != NULL)
+            return;
+        tcp_reasm_stop(ap->tcp, s, dir);
+        tcp_reasm_stop(ap->tcp, s, !dir);
+        return;
+    }
+    if (a != DET_APP_UNKNOWN) {
+        tcp_reasm_stop(ap->tcp, s, dir);
+    } else if (af->guessed[!dir] && b == DET_APP_UNKNOWN) {
+        tcp_reasm_stop(ap->tcp, s, dir);
+        tcp_reasm_stop(ap->tcp, s, !dir);
+    }
+}
+
 static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8_t *d, size_t len,
                           uint64_t off, unsigned flags)
 {
@@ -485,6 +516,8 @@ static void app_on_stream(void *arg, struct tcp_session *s, int dir, const uint8
     /* stream heads, HTTP included (filescan drops an alert its file scan already gave) */
     if (af != NULL && ap->fw != NULL)
         fscan_stream_data(ap->fw, &af->fscan, f, dir, d, len, ap->p != NULL ? ap->p->ts : f->last);
+    if (af != NULL)
+        app_stream_release(ap, s, af, dir);
     if (ap->dt == NULL)
         return;
     const uint8_t *buf;
@@ -609,6 +642,7 @@ struct app_pipe *app_pipe_new(const struct app_pipe_cfg *c, struct det_reload *r
         goto fail;
     if (c->fscan != NULL && (ap->fw = fscan_worker_new(c->fscan, NULL)) == NULL)
         goto fail;
+    ap->stream_heads = fscan_stream_wanted(ap->fw);
     return ap;
 fail:
     log_error("app", "worker %d: cannot set up reassembly, HTTP parser or detection state "

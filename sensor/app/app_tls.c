@@ -10,6 +10,7 @@
  */
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,7 +262,7 @@ static void cert_time(const ASN1_TIME *t, char *out, size_t cap, uint32_t *len)
     *len = k > 0 && (size_t)k < cap ? (uint32_t)k : 0;
 }
 
-int app_tls_parse_cert(const uint8_t *der, size_t n, struct app_tls_cert *out)
+static int tls_cert_decode(const uint8_t *der, size_t n, struct app_tls_cert *out)
 {
     const unsigned char *p = der;
     unsigned char md[EVP_MAX_MD_SIZE], *ser = NULL;
@@ -292,6 +293,68 @@ out:
     OPENSSL_free(ser);
     X509_free(x);
     return rc;
+}
+
+/* Decoded leaves, per worker thread (no lock, nothing shared): the same
+ * servers present the same certificate over and over, and d2i_X509 (which
+ * also decodes the public key through OpenSSL 3's provider lookups) costs
+ * far more than a hash and a compare. Direct-mapped; a hit compares the
+ * whole DER, so a crafted collision cannot borrow another cert's fields. */
+#define TLS_CERT_CACHE 64
+#define TLS_CERT_CACHE_DER 4096
+struct tls_cert_slot {
+    uint32_t der_len;           /* 0: empty */
+    uint8_t der[TLS_CERT_CACHE_DER];
+    struct app_tls_cert cert;
+};
+static pthread_key_t tls_cert_key;
+static pthread_once_t tls_cert_once = PTHREAD_ONCE_INIT;
+static bool tls_cert_key_ok;
+
+static void tls_cert_key_init(void)
+{
+    tls_cert_key_ok = pthread_key_create(&tls_cert_key, free) == 0;
+}
+
+/* This thread's cache (freed when the thread ends), NULL without memory. */
+static struct tls_cert_slot *tls_cert_cache(void)
+{
+    struct tls_cert_slot *c;
+
+    pthread_once(&tls_cert_once, tls_cert_key_init);
+    if (!tls_cert_key_ok)
+        return NULL;
+    c = pthread_getspecific(tls_cert_key);
+    if (c == NULL && (c = calloc(TLS_CERT_CACHE, sizeof(*c))) != NULL &&
+        pthread_setspecific(tls_cert_key, c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+int app_tls_parse_cert(const uint8_t *der, size_t n, struct app_tls_cert *out)
+{
+    uint64_t h = 1469598103934665603ull;
+    struct tls_cert_slot *e = NULL, *cache;
+
+    if (n > 0 && n <= TLS_CERT_CACHE_DER && (cache = tls_cert_cache()) != NULL) {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ der[i]) * 1099511628211ull;
+        e = &cache[h % TLS_CERT_CACHE];
+    }
+    if (e != NULL && e->der_len == n && memcmp(e->der, der, n) == 0) {
+        *out = e->cert;
+        return 0;
+    }
+    if (tls_cert_decode(der, n, out) != 0)
+        return -1;
+    if (e != NULL) {
+        e->der_len = (uint32_t)n;
+        memcpy(e->der, der, n);
+        e->cert = *out;
+    }
+    return 0;
 }
 
 /* ---- the handshake of a flow ---- */

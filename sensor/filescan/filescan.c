@@ -423,6 +423,11 @@ static bool fscan_stream_encrypted(const uint8_t *d, size_t n)
     return n >= 4 && memcmp(d, "SSH-", 4) == 0;
 }
 
+bool fscan_stream_wanted(const struct fscan_worker *fw)
+{
+    return fw != NULL && fw->fs->cfg.stream_depth != 0 && fw->fs->cfg.yara_enabled;
+}
+
 void fscan_stream_data(struct fscan_worker *fw, struct fscan_stream **slot,
                        const struct flow *f, int dir, const uint8_t *data, size_t len,
                        struct timeval ts)

@@ -90,6 +90,9 @@ void fscan_file_close(struct fscan_worker *fw, struct file_obj *ff, const struct
 void fscan_stream_data(struct fscan_worker *fw, struct fscan_stream **slot,
                        const struct flow *f, int dir, const uint8_t *data, size_t len,
                        struct timeval ts);
+/* Whether stream heads are scanned at all (yara.stream-scan-depth > 0 with
+ * YARA on): when not, reassembly need not keep a flow's bytes for them. */
+bool fscan_stream_wanted(const struct fscan_worker *fw);
 void fscan_stream_end(struct fscan_worker *fw, struct fscan_stream **slot,
                       const struct flow *f, struct timeval ts);
 

@@ -35,6 +35,8 @@ void eve_stats_pipe_fill(struct eve_stats_pipe *o, const struct tcp_stats *tcp, 
         o->tcp_gap_bytes = tcp->gap_bytes;
         o->tcp_seg_memcap_drops = tcp->seg_memcap_drops;
         o->tcp_depth_bytes = tcp->depth_bytes;
+        o->tcp_stopped_dirs = tcp->stopped_dirs;
+        o->tcp_stopped_bytes = tcp->stopped_bytes;
         o->tcp_rst = tcp->rst;
         o->tcp_rst_invalid = tcp->events[TCP_EV_RST_INVALID];
         o->tcp_fin = tcp->fin;
@@ -218,6 +220,8 @@ int eve_stats_log(struct eve_out *o, const struct eve_stats_data *s, struct time
         jb_uint(j, "gap_bytes", p->tcp_gap_bytes);
         jb_uint(j, "segment_memcap_drop", p->tcp_seg_memcap_drops);
         jb_uint(j, "depth_bytes", p->tcp_depth_bytes);
+        jb_uint(j, "stopped_directions", p->tcp_stopped_dirs);
+        jb_uint(j, "stopped_bytes", p->tcp_stopped_bytes);
         jb_uint(j, "rst", p->tcp_rst);
         jb_uint(j, "rst_invalid", p->tcp_rst_invalid);
         jb_uint(j, "fin", p->tcp_fin);

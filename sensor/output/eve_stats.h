@@ -27,7 +27,7 @@ struct eve_stats_pipe {
     uint64_t tcp_sessions, tcp_midstream, tcp_ssn_memcap_drops, tcp_no_session;
     uint64_t tcp_segments, tcp_reassembled_bytes, tcp_out_of_order, tcp_overlaps;
     uint64_t tcp_overlaps_diff, tcp_gaps, tcp_gap_bytes, tcp_seg_memcap_drops;
-    uint64_t tcp_depth_bytes, tcp_rst, tcp_rst_invalid, tcp_fin;
+    uint64_t tcp_depth_bytes, tcp_stopped_dirs, tcp_stopped_bytes, tcp_rst, tcp_rst_invalid, tcp_fin;
     uint64_t http_tx, dns_msgs, tls_hellos, app_states_exhausted;
     uint64_t alerts, alerts_dropped, alerts_suppressed;
     uint64_t det_inspected, det_scans, det_candidates, det_evaluated;

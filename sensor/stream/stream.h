@@ -125,6 +125,8 @@ struct tcp_stats {
     uint64_t gap_bytes;         /* bytes skipped in gaps */
     uint64_t seg_memcap_drops;  /* segments (pieces) not held: pool/memcap full */
     uint64_t depth_bytes;       /* bytes seen past depth, not delivered */
+    uint64_t stopped_dirs;      /* directions let go by their consumer (tcp_reasm_stop) */
+    uint64_t stopped_bytes;     /* bytes of those directions followed, not delivered */
     uint64_t out_of_window;     /* segments rejected as too far from next seq */
     uint64_t rst;               /* valid RSTs */
     uint64_t fin;               /* FINs delivered */
@@ -182,6 +184,17 @@ uint64_t tcp_session_offset(const struct tcp_session *s, int dir);
  * when called outside a data delivery. Copies only when called. */
 int tcp_reasm_window(struct tcp_ctx *ctx, const uint8_t **buf, size_t *len,
                      size_t *new_start);
+
+/* No consumer wants more content of dir (no app parser for its protocol, no
+ * stream rules, no stream scan; or the one it had is done, as TLS after its
+ * handshake event). From the end of the delivery in progress (when called
+ * inside the callback) or at once, the direction's bytes are neither held,
+ * copied nor delivered; the sequence space, FIN, RST and the state machine
+ * are still followed (FIN, GAP and DEPTH calls stop; RST and CLOSE still
+ * come). Held segments and the match-window tail return to their pools, so
+ * overlaps in that direction are no longer compared. Not undone. */
+void tcp_reasm_stop(struct tcp_ctx *ctx, struct tcp_session *s, int dir);
+bool tcp_reasm_stopped(const struct tcp_session *s, int dir);
 
 /* stream_cfg.c: the stream section of sensor.yaml (Suricata's key names). */
 struct cfg;

@@ -52,10 +52,14 @@ struct tcp_dir {
     uint32_t win;            /* last window advertised by this side (scaled) */
     uint8_t wscale;
     uint8_t flags;
+    uint8_t stop;            /* tcp_reasm_stop(): 1 requested in a delivery, 2 done */
     struct tcp_seg *head, *last;
     uint32_t tail_used;      /* valid bytes at the start of tail */
-    uint8_t *tail;           /* cfg.window bytes from the tail pool, taken at the
+    union {
+        uint8_t *tail;       /* cfg.window bytes from the tail pool, taken at the
                               * direction's first delivery; NULL before */
+        uint64_t stop_off;   /* once stop == 2 (no tail then): where content stopped */
+    };
 };
 
 struct tcp_session {
@@ -116,6 +120,8 @@ void tcp_session_put(struct tcp_ctx *ctx, struct tcp_session *s);
  * stream.memcap is used up (counted in ssn_memcap_drops; that direction
  * then matches without history) or the window is 0. */
 uint8_t *tcp_session_tail(struct tcp_ctx *ctx, struct tcp_dir *d);
+/* Give d's tail back to the pool (the window is empty after). */
+void tcp_session_tail_put(struct tcp_ctx *ctx, struct tcp_dir *d);
 /* Pool slot layout: session and tails on 16-byte boundaries. */
 static inline size_t tcp_session_align(size_t n)
 {

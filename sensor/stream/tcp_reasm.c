@@ -55,7 +55,9 @@ static void reasm_call(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
     /* Past depth the sequence is still followed, but the consumer's view of
      * the stream stopped at depth: later signals carry that offset. */
     uint64_t off = s->d[dir].next_off;
-    if ((s->d[dir].flags & TCP_DF_DEPTH) && off > ctx->cfg.depth)
+    if (s->d[dir].stop == 2)
+        off = s->d[dir].stop_off;
+    else if ((s->d[dir].flags & TCP_DF_DEPTH) && off > ctx->cfg.depth)
         off = ctx->cfg.depth;
     ctx->cb(ctx->cb_arg, s, dir, data, len, off, flags);
 }
@@ -82,6 +84,32 @@ static uint64_t reasm_within_depth(const struct tcp_ctx *ctx, const struct tcp_d
     return n;
 }
 
+/* No consumer wants more of d (tcp_reasm_stop): from here on its content is
+ * neither held nor delivered, as past depth, but without the DEPTH signal;
+ * the held segments and the tail go back to their pools. */
+static void reasm_apply_stop(struct tcp_ctx *ctx, struct tcp_dir *d)
+{
+    uint64_t off = d->next_off;
+
+    if ((d->flags & TCP_DF_DEPTH) && off > ctx->cfg.depth)
+        off = ctx->cfg.depth;
+    d->flags |= TCP_DF_DEPTH;
+    tcp_seg_free_all(ctx, d);
+    tcp_session_tail_put(ctx, d);
+    d->stop = 2;
+    d->stop_off = off;
+    ctx->st.stopped_dirs++;
+}
+
+/* Bytes of d followed without being kept: past depth, or stopped. */
+static void reasm_count_skipped(struct tcp_ctx *ctx, const struct tcp_dir *d, uint64_t n)
+{
+    if (d->stop)
+        ctx->st.stopped_bytes += n;
+    else
+        ctx->st.depth_bytes += n;
+}
+
 /* Data at exactly next_off. */
 static void reasm_deliver(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
                           const uint8_t *data, uint64_t len)
@@ -96,16 +124,20 @@ static void reasm_deliver(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
         ctx->cur_len = chunk;
         reasm_call(ctx, s, dir, data, chunk, 0);
         ctx->cur_dir = NULL;
-        reasm_tail_update(ctx, d, data, chunk);
         ctx->st.reassembled_bytes += chunk;
         reasm_advance(d, chunk);
         data += chunk;
         len -= chunk;
         n -= chunk;
+        if (d->stop == 1) {     /* the consumer let go during the call */
+            reasm_apply_stop(ctx, d);
+            break;
+        }
+        reasm_tail_update(ctx, d, data - chunk, chunk);
     }
     reasm_check_depth(ctx, s, dir);
     if (len > 0) {
-        ctx->st.depth_bytes += len;
+        reasm_count_skipped(ctx, d, len);
         reasm_advance(d, len);
     }
 }
@@ -260,7 +292,7 @@ void tcp_reasm_data(struct tcp_ctx *ctx, struct tcp_session *s, int dir,
     if (d->flags & TCP_DF_DEPTH) {
         /* Content no longer kept: just follow the sequence space. */
         if ((uint64_t)end > d->next_off) {
-            ctx->st.depth_bytes += (uint64_t)end - d->next_off;
+            reasm_count_skipped(ctx, d, (uint64_t)end - d->next_off);
             reasm_advance(d, (uint64_t)end - d->next_off);
         }
         return;
@@ -352,4 +384,21 @@ int tcp_reasm_window(struct tcp_ctx *ctx, const uint8_t **buf, size_t *len, size
     *len = d->tail_used + ctx->cur_len;
     *new_start = d->tail_used;
     return 0;
+}
+
+void tcp_reasm_stop(struct tcp_ctx *ctx, struct tcp_session *s, int dir)
+{
+    struct tcp_dir *d = &s->d[dir];
+
+    if (d->stop)
+        return;
+    if (ctx->cur_dir == d)
+        d->stop = 1;            /* applied when the delivery returns */
+    else
+        reasm_apply_stop(ctx, d);
+}
+
+bool tcp_reasm_stopped(const struct tcp_session *s, int dir)
+{
+    return s->d[dir].stop != 0;
 }

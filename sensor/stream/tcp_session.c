@@ -39,6 +39,8 @@ uint8_t *tcp_session_tail(struct tcp_ctx *ctx, struct tcp_dir *d)
 {
     struct tcp_tail_free *t = ctx->tail_free;
 
+    if (d->stop == 2)
+        return NULL;   /* stopped: the slot holds stop_off */
     if (d->tail != NULL || ctx->tail_size == 0)
         return d->tail;
     if (ctx->ssn_bytes + ctx->tail_size > ctx->cfg.memcap) {
@@ -57,9 +59,9 @@ uint8_t *tcp_session_tail(struct tcp_ctx *ctx, struct tcp_dir *d)
     return d->tail;
 }
 
-static void session_tail_put(struct tcp_ctx *ctx, struct tcp_dir *d)
+void tcp_session_tail_put(struct tcp_ctx *ctx, struct tcp_dir *d)
 {
-    struct tcp_tail_free *t = (struct tcp_tail_free *)d->tail;
+    struct tcp_tail_free *t = d->stop == 2 ? NULL : (struct tcp_tail_free *)d->tail;
 
     if (t == NULL)
         return;
@@ -75,7 +77,7 @@ void tcp_session_put(struct tcp_ctx *ctx, struct tcp_session *s)
 {
     for (int i = 0; i < 2; i++) {
         tcp_seg_free_all(ctx, &s->d[i]);
-        session_tail_put(ctx, &s->d[i]);
+        tcp_session_tail_put(ctx, &s->d[i]);
     }
     s->next_free = ctx->ssn_free;
     ctx->ssn_free = s;

@@ -478,3 +478,71 @@ int main(int argc, char **argv)
 {
     return runner_main(argc, argv);
 }
+
+/* tcp_reasm_stop: a direction nobody reads is followed, not kept; the other
+ * direction goes on; signals keep the offset contract. */
+TEST(stop_direction_follows_sequence_only)
+{
+    struct coll c;
+    struct tcp_cfg cfg = t_cfg();
+    struct tcp_session *s = NULL;
+
+    t_ctx(&c, &cfg);
+    t_handshake(&c, &s, CI, SI);
+    t_send(&c, &s, 0, T_ACK, CI + 1, SI + 1, "abcd");
+    t_send(&c, &s, 0, T_ACK, CI + 1 + 8, SI + 1, "held");       /* early: held */
+    CHECK_EQ_INT(tcp_ctx_held_bytes(c.ctx), 4);
+    CHECK(!tcp_reasm_stopped(s, 0));
+    tcp_reasm_stop(c.ctx, s, 0);
+    CHECK(tcp_reasm_stopped(s, 0));
+    CHECK_EQ_INT(tcp_ctx_held_bytes(c.ctx), 0);                 /* given back */
+    t_send(&c, &s, 0, T_ACK, CI + 1 + 4, SI + 1, "efgh");
+    t_send(&c, &s, 0, T_ACK, CI + 1 + 12, SI + 1, "more");
+    CHECK(t_streq(&c.d[0], "abcd"));                             /* nothing after the stop */
+    CHECK_EQ_INT(tcp_ctx_stats(c.ctx)->stopped_dirs, 1);
+    CHECK_EQ_INT(tcp_ctx_stats(c.ctx)->stopped_bytes, 12);
+    CHECK_EQ_INT(tcp_session_offset(s, 0), 16);                  /* sequence still followed */
+    CHECK_EQ_INT(tcp_ctx_held_bytes(c.ctx), 0);
+    t_send(&c, &s, 1, T_ACK, SI + 1, CI + 17, "reply");
+    CHECK(t_streq(&c.d[1], "reply"));
+    tcp_state_session_end(c.ctx, &s);
+    CHECK_EQ_INT(c.d[0].closes, 1);
+    CHECK_EQ_INT(c.d[1].closes, 1);
+    CHECK_EQ_INT(c.d[0].contract_errors + c.d[1].contract_errors, 0);
+    CHECK_EQ_INT(tcp_ctx_sessions_in_use(c.ctx), 0);
+    tcp_ctx_free(c.ctx);
+}
+
+/* Stopping from inside the callback takes effect after that delivery. */
+static struct coll *stop_c;
+static void stop_cb(void *arg, struct tcp_session *s, int dir, const uint8_t *data, size_t len,
+                    uint64_t off, unsigned flags)
+{
+    coll_cb(arg, s, dir, data, len, off, flags);
+    if (data != NULL && dir == 0)
+        tcp_reasm_stop(stop_c->ctx, s, 0);
+}
+
+TEST(stop_inside_callback)
+{
+    struct coll c;
+    struct tcp_cfg cfg = t_cfg();
+    struct tcp_session *s = NULL;
+
+    memset(&c, 0, sizeof(c));
+    stop_c = &c;
+    c.ctx = tcp_ctx_new(&cfg, stop_cb, &c);
+    CHECK(c.ctx != NULL);
+    t_handshake(&c, &s, CI, SI);
+    t_send(&c, &s, 0, T_ACK, CI + 1 + 4, SI + 1, "BBBB");        /* held */
+    t_send(&c, &s, 0, T_ACK, CI + 1, SI + 1, "AAAA");            /* delivered, then stop */
+    CHECK(t_streq(&c.d[0], "AAAA"));
+    CHECK_EQ_INT(tcp_ctx_held_bytes(c.ctx), 0);
+    t_send(&c, &s, 0, T_ACK | T_FIN, CI + 1 + 8, SI + 1, "CCCC");
+    CHECK(t_streq(&c.d[0], "AAAA"));
+    CHECK_EQ_INT(c.d[0].fins, 0);                                /* nothing more, FIN included */
+    tcp_state_session_end(c.ctx, &s);
+    CHECK_EQ_INT(c.d[0].closes, 1);
+    CHECK_EQ_INT(c.d[0].contract_errors, 0);
+    tcp_ctx_free(c.ctx);
+}
