@@ -205,6 +205,10 @@ static void worker_publish(struct worker *w)
 
     memset(&s, 0, sizeof(s));
     s.dec = w->dec;
+    if (w->id >= 0 && w->id < EVE_STATS_WORKERS_MAX) {
+        s.nworkers = (uint32_t)w->id + 1;
+        s.worker_pkts[w->id] = w->dec.pkts;
+    }
     if (w->defrag != NULL)
         s.defrag = *defrag_get_stats(w->defrag);
     s.flow = *flow_table_get_stats(w->ft);

@@ -78,6 +78,10 @@ void eve_stats_add(struct eve_stats_data *d, const struct eve_stats_data *s)
         d->pipe_on = true;
         eve_stats_pipe_add(&d->pipe, &s->pipe);
     }
+    for (uint32_t i = 0; i < s->nworkers && i < EVE_STATS_WORKERS_MAX; i++)
+        d->worker_pkts[i] += s->worker_pkts[i];
+    if (s->nworkers > d->nworkers)
+        d->nworkers = s->nworkers;
     d->queue_drops += s->queue_drops;
     d->dec.pkts += s->dec.pkts;
     d->dec.bytes += s->dec.bytes;
@@ -130,6 +134,12 @@ int eve_stats_log(struct eve_out *o, const struct eve_stats_data *s, struct time
     jb_uint(j, "kernel_ifdrops", s->kernel_ifdrops);
     jb_uint(j, "queue_drops", s->queue_drops);
     jb_double(j, "capture_loss_pct", eve_stats_loss_pct(s->kernel_packets, s->kernel_drops));
+    if (s->nworkers > 0) {
+        jb_open_array(j, "worker_packets");
+        for (uint32_t i = 0; i < s->nworkers && i < EVE_STATS_WORKERS_MAX; i++)
+            jb_uint(j, NULL, s->worker_pkts[i]);
+        jb_close_array(j);
+    }
     jb_close_object(j);
 
     jb_open_object(j, "decoder");

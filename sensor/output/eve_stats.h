@@ -40,8 +40,15 @@ void eve_stats_pipe_fill(struct eve_stats_pipe *o, const struct tcp_stats *tcp, 
                          uint64_t stream_passes, uint64_t app_passes, uint64_t reloads,
                          const struct det_thread_stats *dt);
 
+/* Workers whose packet counts the stats record lists one by one. */
+#define EVE_STATS_WORKERS_MAX 64
+
 struct eve_stats_data {
     double uptime;                 /* seconds of wall time since start */
+    /* packets each worker decoded: a worker fills only its own slot, so the
+     * sum is the list (how evenly the flow hash spreads the load) */
+    uint32_t nworkers;
+    uint64_t worker_pkts[EVE_STATS_WORKERS_MAX];
     uint64_t kernel_packets;       /* pcap_stats ps_recv (live), packets read (offline) */
     uint64_t kernel_drops;         /* pcap_stats ps_drop */
     uint64_t kernel_ifdrops;       /* pcap_stats ps_ifdrop */
