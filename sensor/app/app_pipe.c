@@ -556,7 +556,9 @@ static void app_hook_stream(void *arg, struct worker *w, struct flow *f, struct 
 
     app_sync_engine(ap);
     app_begin(ap, w, f, p, dir);
-    struct app_flow *af = app_flow_get(ap, f);
+    /* A record for TCP (parsers, stream state) or when rules may need flowbits;
+     * UDP DNS logs without one, other flows without rules need none. */
+    struct app_flow *af = p->proto == 6 || ap->rules != NULL ? app_flow_get(ap, f) : f->app;
     if (af != NULL)
         af->proto_done_now = 0;
     if (p->proto == 6 && ap->tcp != NULL) {
