@@ -298,14 +298,21 @@ out:
 /* Decoded leaves, per worker thread (no lock, nothing shared): the same
  * servers present the same certificate over and over, and d2i_X509 (which
  * also decodes the public key through OpenSSL 3's provider lookups) costs
- * far more than a hash and a compare. Direct-mapped; a hit compares the
- * whole DER, so a crafted collision cannot borrow another cert's fields. */
-#define TLS_CERT_CACHE 64
+ * far more than a hash and a compare. 4-way set-associative, least recently
+ * used out; a hit compares the whole DER, so a crafted collision cannot
+ * borrow another certificate's fields. */
+#define TLS_CERT_SETS 16
+#define TLS_CERT_WAYS 4
 #define TLS_CERT_CACHE_DER 4096
 struct tls_cert_slot {
     uint32_t der_len;           /* 0: empty */
+    uint32_t used;              /* clock of the last hit or fill */
     uint8_t der[TLS_CERT_CACHE_DER];
     struct app_tls_cert cert;
+};
+struct tls_cert_cache {
+    uint32_t clock;
+    struct tls_cert_slot slot[TLS_CERT_SETS * TLS_CERT_WAYS];
 };
 static pthread_key_t tls_cert_key;
 static pthread_once_t tls_cert_once = PTHREAD_ONCE_INIT;
@@ -317,15 +324,15 @@ static void tls_cert_key_init(void)
 }
 
 /* This thread's cache (freed when the thread ends), NULL without memory. */
-static struct tls_cert_slot *tls_cert_cache(void)
+static struct tls_cert_cache *tls_cert_cache(void)
 {
-    struct tls_cert_slot *c;
+    struct tls_cert_cache *c;
 
     pthread_once(&tls_cert_once, tls_cert_key_init);
     if (!tls_cert_key_ok)
         return NULL;
     c = pthread_getspecific(tls_cert_key);
-    if (c == NULL && (c = calloc(TLS_CERT_CACHE, sizeof(*c))) != NULL &&
+    if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL &&
         pthread_setspecific(tls_cert_key, c) != 0) {
         free(c);
         c = NULL;
@@ -336,23 +343,33 @@ static struct tls_cert_slot *tls_cert_cache(void)
 int app_tls_parse_cert(const uint8_t *der, size_t n, struct app_tls_cert *out)
 {
     uint64_t h = 1469598103934665603ull;
-    struct tls_cert_slot *e = NULL, *cache;
+    struct tls_cert_slot *victim = NULL;
+    struct tls_cert_cache *c = NULL;
 
-    if (n > 0 && n <= TLS_CERT_CACHE_DER && (cache = tls_cert_cache()) != NULL) {
+    if (n > 0 && n <= TLS_CERT_CACHE_DER && (c = tls_cert_cache()) != NULL) {
         for (size_t i = 0; i < n; i++)
             h = (h ^ der[i]) * 1099511628211ull;
-        e = &cache[h % TLS_CERT_CACHE];
-    }
-    if (e != NULL && e->der_len == n && memcmp(e->der, der, n) == 0) {
-        *out = e->cert;
-        return 0;
+        struct tls_cert_slot *set = &c->slot[(h % TLS_CERT_SETS) * TLS_CERT_WAYS];
+        c->clock++;
+        for (int w = 0; w < TLS_CERT_WAYS; w++) {
+            struct tls_cert_slot *e = &set[w];
+            if (e->der_len == n && memcmp(e->der, der, n) == 0) {
+                e->used = c->clock;
+                *out = e->cert;
+                return 0;
+            }
+            if (victim == NULL || e->der_len == 0 ||
+                (victim->der_len != 0 && e->used < victim->used))
+                victim = e;
+        }
     }
     if (tls_cert_decode(der, n, out) != 0)
         return -1;
-    if (e != NULL) {
-        e->der_len = (uint32_t)n;
-        memcpy(e->der, der, n);
-        e->cert = *out;
+    if (victim != NULL) {
+        victim->der_len = (uint32_t)n;
+        victim->used = c->clock;
+        memcpy(victim->der, der, n);
+        victim->cert = *out;
     }
     return 0;
 }
