@@ -132,6 +132,18 @@ static int db_migrate(struct db *d)
     return 0;
 }
 
+/* The file's page size (known once a table exists: after the migrations). */
+static int db_page_size(struct db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "PRAGMA page_size");
+    int v = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return v >= 512 && v <= 65536 ? v : 4096;
+}
+
 struct db *db_open(const char *path)
 {
     struct db *d = calloc(1, sizeof *d);
@@ -147,19 +159,27 @@ struct db *db_open(const char *path)
         goto fail;
     }
     sqlite3_busy_timeout(d->h, 5000);
-    /* WAL for concurrent readers (sqlite3 CLI, backups); FULL so that a
+    /* A new file gets 16 KiB pages (an existing one keeps its own): ingest
+     * appends rows and index entries in runs, and bigger pages mean fewer
+     * page splits, WAL frames and checkpoint writes per event (bench with
+     * rules: 1.57 -> 1.38 CPU-s per 200k events, for ~15% more disk).
+     * WAL for concurrent readers (sqlite3 CLI, backups); FULL so that a
      * commit survives power loss: ingest acknowledges only after it.
      * Checkpoint every 32 MiB of WAL, not 4 MiB: every ingest batch dirties
      * most index leaf pages, which a checkpoint then writes once instead of
      * once per few batches (checkpoints were 15% of ingest CPU). */
-    if (db_exec(d, "PRAGMA journal_mode=WAL", "journal_mode") ||
+    if (db_exec(d, "PRAGMA page_size=16384", "page_size") ||
+        db_exec(d, "PRAGMA journal_mode=WAL", "journal_mode") ||
         db_exec(d, "PRAGMA synchronous=FULL", "synchronous") ||
         db_exec(d, "PRAGMA foreign_keys=ON", "foreign_keys") ||
         db_exec(d, "PRAGMA temp_store=MEMORY", "temp_store") ||
-        db_exec(d, "PRAGMA cache_size=-65536", "cache_size") ||
-        db_exec(d, "PRAGMA wal_autocheckpoint=8192", "wal_autocheckpoint"))
+        db_exec(d, "PRAGMA cache_size=-65536", "cache_size"))
         goto fail;
     if (db_migrate(d) != 0)
+        goto fail;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%d", (32 << 20) / db_page_size(d));
+    if (db_exec(d, sql, "wal_autocheckpoint"))
         goto fail;
     return d;
 fail:

@@ -407,6 +407,51 @@ TEST(store_search_by_address_and_flow_uses_block_indexes)
     db_close(d);
 }
 
+static int page_size_of(const char *path)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_open(path, &h) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+/* A new store gets 16 KiB pages; an existing file keeps its own. */
+TEST(store_new_file_has_16k_pages)
+{
+    char path[] = "/tmp/canh-test-db-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    unlink(path);
+    struct db *d = db_open(path);
+    CHECK(d != NULL);
+    db_close(d);
+    CHECK_EQ_INT(page_size_of(path), 16384);
+    unlink(path);
+    sqlite3 *h = NULL;
+    CHECK_EQ_INT(sqlite3_open(path, &h), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(h, "PRAGMA page_size=4096; CREATE TABLE t (x)", NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(h);
+    d = db_open(path);
+    CHECK(d != NULL);
+    CHECK_EQ_INT(db_schema_version(d), db_schema_latest());
+    db_close(d);
+    CHECK_EQ_INT(page_size_of(path), 4096);
+    char side[300];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 /* A store written by the schema before migration 6 (events with the old
  * single-column address/flow indexes) is migrated at open: its events are
  * still found by address and flow, and dedupe still holds across it. */
