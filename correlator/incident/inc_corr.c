@@ -223,7 +223,7 @@ struct inc_corr_chunk {
 static void inc_corr_collect(int64_t rowid, const char *raw, size_t len, void *arg)
 {
     struct inc_corr_chunk *ch = arg;
-    json_t *j = json_loadb(raw, len, 0, NULL);
+    json_t *j = json_loadb(raw, len, JSON_ALLOW_NUL, NULL);
     if (!j)
         return;
     ch->ev[ch->n] = j;

@@ -152,8 +152,10 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
     return n;
 }
 
-/* A string at j->p (on the opening quote) into a STR token. */
-static int parse_string(struct ing_json *j)
+/* A string at j->p (on the opening quote) into a STR token. A value may hold
+ * \u0000 (wire data such as a DNS rdata or a URI can: rejecting it would let
+ * an attacker get an event refused); an object key may not. */
+static int parse_string(struct ing_json *j, bool key)
 {
     long t = push(j, ING_JSON_STR);
     if (t < 0)
@@ -223,8 +225,8 @@ static int parse_string(struct ing_json *j)
                 p += 6;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            if (cp == 0)
-                return fail(j, "\\u0000 is not allowed in a string");
+            if (cp == 0 && key)
+                return fail(j, "\\u0000 is not allowed in an object key");
             o = put_utf8(o, cp);
             break;
         }
@@ -337,7 +339,7 @@ static int parse_container(struct ing_json *j, int depth, bool obj)
         if (obj) {
             if (j->p == j->end || *j->p != '"')
                 return fail(j, "string or '}' expected");
-            if (parse_string(j) < 0)
+            if (parse_string(j, true) < 0)
                 return -1;
             skip_ws(j);
             if (j->p == j->end || *j->p != ':')
@@ -372,7 +374,7 @@ static int parse_value(struct ing_json *j, int depth)
     switch (*j->p) {
     case '{': return parse_container(j, depth, true);
     case '[': return parse_container(j, depth, false);
-    case '"': return parse_string(j);
+    case '"': return parse_string(j, false);
     case 't': return literal(j, "true", 4, ING_JSON_TRUE);
     case 'f': return literal(j, "false", 5, ING_JSON_FALSE);
     case 'n': return literal(j, "null", 4, ING_JSON_NULL);

@@ -1,8 +1,9 @@
 /* ing_json: a strict one-pass JSON parser for ingest lines, writing a flat
  * token tape instead of a tree (no allocation per value).
  *
- * Accepts exactly what jansson's json_loadb(..., 0) accepts for an EVE line
- * (RFC 8259, valid UTF-8, no NUL in strings, integers within json_int_t,
+ * Accepts exactly what jansson's json_loadb(..., JSON_ALLOW_NUL) accepts for an
+ * EVE line (RFC 8259, valid UTF-8, \u0000 in string values but not in keys,
+ * integers within json_int_t,
  * finite reals, depth <= JSON_PARSER_MAX_DEPTH, nothing after the value), so
  * a batch is rejected for the same lines as before. Strings are decoded and
  * NUL-terminated into a caller-owned buffer. One owner per parser.

@@ -122,7 +122,7 @@ static json_t *db_event_row(sqlite3_stmt *st)
     char when[40];
     db_format_us(sqlite3_column_int64(st, 1), when, sizeof when);
     const char *raw = (const char *)sqlite3_column_text(st, 2);
-    json_t *ev = raw ? json_loads(raw, 0, NULL) : NULL;
+    json_t *ev = raw ? json_loads(raw, JSON_ALLOW_NUL, NULL) : NULL;
     return json_pack("{s:s, s:s, s:o}", "id", (const char *)sqlite3_column_text(st, 0),
                      "received", when, "event", ev ? ev : json_null());
 }

@@ -265,7 +265,7 @@ static void db_inc_set_text(json_t *o, const char *key, sqlite3_stmt *st, int co
 static void db_inc_set_json(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
     const char *s = (const char *)sqlite3_column_text(st, col);
-    json_t *v = s ? json_loads(s, 0, NULL) : NULL;
+    json_t *v = s ? json_loads(s, JSON_ALLOW_NUL, NULL) : NULL;
     json_object_set_new(o, key, v ? v : json_null());
 }
 

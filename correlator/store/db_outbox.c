@@ -111,7 +111,7 @@ static void db_outbox_time(json_t *o, const char *key_us, const char *key)
 static char *db_outbox_doc(struct db *d, int64_t incident_id, int64_t version_us,
                            const char *snap)
 {
-    json_t *o = json_loads(snap, 0, NULL);
+    json_t *o = json_loads(snap, JSON_ALLOW_NUL, NULL);
     if (!json_is_object(o)) {
         json_decref(o);
         return NULL;

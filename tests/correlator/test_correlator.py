@@ -74,6 +74,23 @@ def batch_sent_twice_is_stored_once(d):
     assert d.count("SELECT count(*) FROM events WHERE src_ip = '10.3.3.3'") == 0
 
 
+@test
+def nul_bytes_from_the_wire_are_kept_not_refused(d):
+    # A DNS rdata or a URI can carry NUL bytes; the sensor escapes them as
+    # \u0000 (valid JSON). Refusing such an event would let an attacker get
+    # evidence dropped, so it is stored and served back intact.
+    ev = alert(30, sig=7)
+    ev["http"] = {"url": "/a\u0000b", "hostname": "x\u0000.example"}
+    st, body = post_events(d, d.sensor, [ev, alert(31)])
+    assert st == 200 and body == {"accepted": 2, "duplicates": 0}, (st, body)
+    st, res = request(d.url("/api/v1/events?sig=7"), token=d.tokens["viewer"])
+    assert st == 200 and res["total"] == 1, (st, res)
+    assert res["events"][0]["event"]["http"]["url"] == "/a\u0000b", res["events"][0]
+    # a NUL in an object key is not JSON jansson (or OpenSearch) can keep
+    bad = '{"canh":{"id":"s1:32","sensor":"s1","seq":32},"event_type":"alert","a\\u0000":1}'
+    rejected(d, 400, body=bad.encode())
+
+
 def rejected(d, status, **kw):
     before = d.count()
     st, body = post_events(d, kw.pop("token", d.sensor), **kw)

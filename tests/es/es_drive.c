@@ -141,7 +141,7 @@ static int drive_load(struct drive *d, const char *path)
         }
         struct doc *x = &d->docs[n];
         memset(x, 0, sizeof(*x));
-        json_t *o = json_loadb(line, (size_t)len, 0, NULL);
+        json_t *o = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, NULL);
         const char *id = json_string_value(json_object_get(json_object_get(o, "canh"), "id"));
         const char *ts = json_string_value(json_object_get(o, d->incidents ? "updated" : "timestamp"));
         if (d->incidents && json_is_integer(json_object_get(o, "id")) &&

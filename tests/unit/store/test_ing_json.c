@@ -16,7 +16,7 @@ static int same_as_jansson(struct ing_json *j, const char *text, size_t len)
 {
     char *sbuf = malloc(len + 1);
     json_error_t e;
-    json_t *want = json_loadb(text, len, JSON_DECODE_ANY, &e);
+    json_t *want = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
     long used = ing_json_parse(j, text, len, sbuf);
     int ret;
     if (!want || used < 0) {
@@ -52,7 +52,8 @@ static const struct {
     { "{\"n\":1e400}", 0 },                  /* real overflow */
     { "{\"n\":01}", 0 }, { "{\"n\":1.}", 0 }, { "{\"n\":.5}", 0 }, { "{\"n\":-}", 0 },
     { "{\"n\":1e}", 0 }, { "{\"n\":+1}", 0 },
-    { "{\"s\":\"\\u0000\"}", 0 },            /* NUL not allowed */
+    { "{\"s\":\"\\u0000\"}", 1 },            /* NUL in a value: wire data */
+    { "{\"a\\u0000b\":1}", 0 },               /* NUL in a key: not allowed */
     { "{\"s\":\"\\ud800\"}", 0 }, { "{\"s\":\"\\udc00\"}", 0 }, { "{\"s\":\"\\ud800\\u0041\"}", 0 },
     { "{\"s\":\"\\x\"}", 0 }, { "{\"s\":\"\\u12\"}", 0 },
     { "{\"s\":\"\xc0\xaf\"}", 0 },           /* overlong */
