@@ -53,6 +53,13 @@ def node_start():
     if out.returncode != 0:
         raise Fail("the OpenSearch node did not start:\n" + out.stderr[-3000:])
     NODE["port"] = int(out.stdout.strip().splitlines()[-1])
+    # After a kill -9 the node answers before its shards have recovered, and
+    # a search then fails with 503 "all shards failed": wait until every
+    # primary is active and nothing is still initialising.
+    h = es("GET", "/_cluster/health?wait_for_status=yellow&wait_for_no_initializing_shards=true"
+                  "&timeout=120s", ok=(200, 408))
+    check(h.get("status") in ("yellow", "green") and not h.get("timed_out"),
+          "the node's shards did not recover: %s" % h)
     print("node: up on 127.0.0.1:%d in %.1fs" % (NODE["port"], time.time() - t0), flush=True)
 
 
@@ -82,10 +89,17 @@ def es(method, path, body=None, ok=(200,)):
 
 
 def count(index, query=None):
-    es("POST", "/%s/_refresh" % index, ok=(200, 404))
+    """Documents in index matching query. An index that was created a moment
+    ago answers 503 "all shards failed" until its primary shard has started:
+    that is retried for a while, never taken as a count."""
     body = {"query": query} if query else None
-    r = es("POST" if body else "GET", "/%s/_count" % index, body, ok=(200, 404))
-    return r.get("count", 0)
+    for _ in range(80):
+        es("POST", "/%s/_refresh" % index, ok=(200, 404, 503))
+        r = es("POST" if body else "GET", "/%s/_count" % index, body, ok=(200, 404, 503))
+        if r.get("status") != 503:
+            return r.get("count", 0)
+        time.sleep(0.25)
+    raise Fail("%s: shards still unavailable after 20 s" % index)
 
 
 def counts_per_index(pattern):
