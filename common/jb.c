@@ -163,12 +163,33 @@ static void jb_escaped(struct jb *j, const char *val, size_t n)
     jb_putc(j, '"');
 }
 
-/* Comma and key before a value. */
+/* Comma and key before a value. Keys are almost always short plain ASCII
+ * literals: then `,"key":` goes out with one bound check and one copy (this
+ * runs for every field of every event: ~7% of the no-rule bench went into
+ * the general escaping path before). */
 static inline void jb_key(struct jb *j, const char *key)
 {
-    if (j->need_comma[j->depth])
-        jb_putc(j, ',');
+    bool comma = j->need_comma[j->depth];
+
     j->need_comma[j->depth] = true;
+    if (key != NULL) {
+        const unsigned char *k = (const unsigned char *)key;
+        size_t n = strlen(key);
+        if (!j->overflow && j->len + n + 5 <= j->cap && jb_plain_run(k, 0, n) == n) {
+            char *o = j->buf + j->len;
+            o[0] = ',';
+            o += comma;
+            o[0] = '"';
+            memcpy(o + 1, key, n);
+            o[n + 1] = '"';
+            o[n + 2] = ':';
+            o[n + 3] = '\0';
+            j->len = (size_t)(o + n + 3 - j->buf);
+            return;
+        }
+    }
+    if (comma)
+        jb_putc(j, ',');
     if (key != NULL) {
         jb_escaped(j, key, strlen(key));
         jb_putc(j, ':');

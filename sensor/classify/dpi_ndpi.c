@@ -42,6 +42,19 @@ struct dpi_chunk {
     /* DPI_CHUNK flow structs follow, each flow_size bytes */
 };
 
+/* ndpi_protocol2name goes through snprintf; flow events ask for the same
+ * few names over and over, so each worker keeps the last answer per
+ * (master, app, category) in a direct-mapped table (exact: a hit compares
+ * the whole key; a miss asks nDPI). */
+#define DPI_NAME_SLOTS 64
+#define DPI_NAME_LEN 48
+
+struct dpi_name_slot {
+    uint16_t master, app, category;
+    uint8_t used, len;
+    char name[DPI_NAME_LEN];
+};
+
 struct dpi {
     struct ndpi_detection_module_struct *ndpi;
     size_t flow_size;
@@ -54,6 +67,7 @@ struct dpi {
     struct dpi_chunk *names_chunks;
     uint8_t synth[40 + 20];     /* one synthetic IPv6 + TCP header (dpi_synth) */
     struct dpi_stats st;
+    struct dpi_name_slot names_cache[DPI_NAME_SLOTS]; /* dpi_proto_name */
 };
 
 static _Atomic uint64_t dpi_mem;
@@ -450,8 +464,27 @@ void dpi_flow_end(struct dpi *d, struct flow *f)
 const char *dpi_proto_name(struct dpi *d, const struct dpi_flow *df, char *buf, size_t cap)
 {
     ndpi_protocol proto = { df->master, df->app, (ndpi_protocol_category_t)df->category };
+    struct dpi_name_slot *e =
+        &d->names_cache[(df->master * 31u + df->app * 7u + df->category) % DPI_NAME_SLOTS];
+    const char *n;
+    size_t len;
 
-    return ndpi_protocol2name(d->ndpi, proto, buf, (u_int)cap);
+    if (e->used && e->master == df->master && e->app == df->app && e->category == df->category &&
+        (size_t)e->len < cap) {
+        memcpy(buf, e->name, (size_t)e->len + 1);
+        return buf;
+    }
+    n = ndpi_protocol2name(d->ndpi, proto, buf, (u_int)cap);
+    len = strlen(n);
+    if (len < DPI_NAME_LEN) {
+        e->used = 1;
+        e->master = df->master;
+        e->app = df->app;
+        e->category = (uint16_t)df->category;
+        e->len = (uint8_t)len;
+        memcpy(e->name, n, len + 1);
+    }
+    return n;
 }
 
 const char *dpi_category_name(struct dpi *d, const struct dpi_flow *df)

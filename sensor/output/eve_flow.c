@@ -4,6 +4,7 @@
  * tcp_flags_ts, tcp_flags_tc} for TCP; then `ndpi` with nDPI's own names.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "output/eve_flow.h"
 
@@ -12,12 +13,25 @@ static void eve_flow_risk(const char *name, void *arg)
     jb_str(arg, NULL, name);
 }
 
-static void eve_flow_hex(struct jb *j, const char *key, uint8_t v)
+/* The tcp object is fixed text but for three hex bytes: built in place
+ * and inserted raw (one call instead of five). */
+static void eve_flow_tcp(struct jb *j, uint8_t ts, uint8_t tc)
 {
     static const char hex[] = "0123456789abcdef";
-    char s[2] = { hex[v >> 4], hex[v & 15] };
+    static const char tmpl[] = "{\"tcp_flags\":\"00\",\"tcp_flags_ts\":\"00\",\"tcp_flags_tc\":\"00\"}";
+    /* offsets of the three two-digit values in tmpl */
+    enum { EVE_FLOW_HEX_ALL = 14, EVE_FLOW_HEX_TS = 34, EVE_FLOW_HEX_TC = 54 };
+    char s[sizeof(tmpl)];
+    uint8_t all = ts | tc;
 
-    jb_strn(j, key, s, 2);
+    memcpy(s, tmpl, sizeof(tmpl));
+    s[EVE_FLOW_HEX_ALL] = hex[all >> 4];
+    s[EVE_FLOW_HEX_ALL + 1] = hex[all & 15];
+    s[EVE_FLOW_HEX_TS] = hex[ts >> 4];
+    s[EVE_FLOW_HEX_TS + 1] = hex[ts & 15];
+    s[EVE_FLOW_HEX_TC] = hex[tc >> 4];
+    s[EVE_FLOW_HEX_TC + 1] = hex[tc & 15];
+    jb_raw(j, "tcp", s, sizeof(tmpl) - 1);
 }
 
 int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum flow_end_reason r)
@@ -38,13 +52,8 @@ int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum fl
     jb_bool(j, "alerted", f->alerted != 0);
     jb_close_object(j);
 
-    if (f->key.proto == 6) {
-        jb_open_object(j, "tcp");
-        eve_flow_hex(j, "tcp_flags", f->tcp_flags[0] | f->tcp_flags[1]);
-        eve_flow_hex(j, "tcp_flags_ts", f->tcp_flags[0]);
-        eve_flow_hex(j, "tcp_flags_tc", f->tcp_flags[1]);
-        jb_close_object(j);
-    }
+    if (f->key.proto == 6)
+        eve_flow_tcp(j, f->tcp_flags[0], f->tcp_flags[1]);
 
     jb_open_object(j, "ndpi");
     jb_str(j, "protocol", dpi_proto_name(d, &f->dpi, name, sizeof(name)));

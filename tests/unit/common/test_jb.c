@@ -215,3 +215,41 @@ int main(int argc, char **argv)
 {
     return runner_main(argc, argv);
 }
+
+/* Keys take a one-copy fast path when plain ASCII; keys with quotes,
+ * control bytes or non-ASCII must still be escaped, and a key that does
+ * not fit must set overflow at every buffer size without writing past it. */
+TEST(jb_keys_fast_and_escaped)
+{
+    char buf[256];
+    struct jb j;
+    jb_init(&j, buf, sizeof(buf));
+    jb_open_object(&j, NULL);
+    jb_uint(&j, "plain_key_longer_than_8", 1);
+    jb_uint(&j, "q\"k", 2);
+    jb_uint(&j, "nl\nk\xff", 3);
+    jb_open_object(&j, "o");
+    jb_bool(&j, "a", true);
+    jb_close_object(&j);
+    jb_close_object(&j);
+    CHECK(jb_ok(&j));
+    CHECK_EQ_STR(jb_text(&j), "{\"plain_key_longer_than_8\":1,\"q\\\"k\":2,"
+                              "\"nl\\nk\\u00ff\":3,\"o\":{\"a\":true}}");
+    json_t *v = jb_parse(&j);
+    CHECK(v != NULL);
+    json_decref(v);
+
+    for (size_t cap = 1; cap < 40; cap++) {
+        char small[48];
+        memset(small, 'X', sizeof(small));
+        jb_init(&j, small, cap);
+        jb_open_object(&j, NULL);
+        jb_uint(&j, "first", 1);
+        jb_uint(&j, "second_key", 22);
+        jb_close_object(&j);
+        CHECK(j.len < cap);
+        CHECK(small[j.len] == '\0');
+        CHECK(small[cap] == 'X');
+        CHECK(jb_ok(&j) == (cap > strlen("{\"first\":1,\"second_key\":22}")));
+    }
+}
