@@ -29,6 +29,8 @@ static const struct cfg_opt rep_cfg_schema[] = {
       "STIX industry sector of the organisation (\"\": none)" },
     { "report.organization.contact", CFG_STR, NULL, 0, 0, "contact information" },
     { "report.tlp", CFG_STR, "amber", 0, 0, "TLP marking: white green amber red" },
+    { "report.language", CFG_STR, "vi", 0, 0,
+      "language of the daily summary's name and description: vi or en" },
     { "report.max-indicators", CFG_INT, "200", 1, 100000, "indicators per incident bundle" },
     { "report.max-events", CFG_INT, "500", 0, 100000,
       "events of an incident searched for domains, hashes and malware" },
@@ -121,6 +123,11 @@ static int rep_cfg_check(const struct rep_cfg *o, const char *path, const char *
                   o->tlp);
         errors++;
     }
+    enum stix_lang lang;
+    if (stix_build_lang_parse(o->language, &lang) != 0) {
+        log_error("cfg", "%s: report.language: \"%s\" is not vi or en", path, o->language);
+        errors++;
+    }
     if (strcmp(transport, "taxii") != 0 && strcmp(transport, "post") != 0) {
         log_error("cfg", "%s: report.transport: \"%s\" is not taxii or post", path, transport);
         errors++;
@@ -189,6 +196,7 @@ int rep_cfg_read(const struct cfg *c, const char *path, struct rep_cfg *o)
     rep_cfg_str(c, "report.organization.sector", o->org_sector, sizeof o->org_sector);
     rep_cfg_str(c, "report.organization.contact", o->org_contact, sizeof o->org_contact);
     rep_cfg_str(c, "report.tlp", o->tlp, sizeof o->tlp);
+    rep_cfg_str(c, "report.language", o->language, sizeof o->language);
     o->max_indicators = (int)cfg_get_int(c, "report.max-indicators");
     o->max_events = (int)cfg_get_int(c, "report.max-events");
     rep_cfg_str(c, "report.sign.cert", o->sign_cert, sizeof o->sign_cert);

@@ -42,6 +42,7 @@ struct rep_cfg {
     int refused_retry_s, refused_max;  /* a refusal (401, 403, ...) is retried this often, this many times */
     bool daily;
     int daily_minute;            /* minutes after 00:00 UTC the previous day is summarised */
+    char language[8];            /* "vi" or "en": the daily summary's text (stix_build_lang_parse) */
 };
 
 /* Add the report.* schema to c. 0 or -1. */

@@ -64,6 +64,36 @@ static json_t *rep_daily_group(struct db *d, const char *sql, int64_t from, int6
     return o;
 }
 
+/* {rule_id: {"en": title, "vi": title_vi}} of the day's rules, so the
+ * summary can name them in the configured language (title_vi may be null). */
+static json_t *rep_daily_titles(struct db *d, int64_t from, int64_t to)
+{
+    json_t *o = json_object();
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(d->h, "SELECT rule_id, max(title), max(title_vi) FROM incidents"
+                           " WHERE created_us >= ?1 AND created_us < ?2 GROUP BY 1", -1, &st,
+                           NULL) != SQLITE_OK) {
+        log_error("report", "%s: daily summary: %s", d->path, sqlite3_errmsg(d->h));
+        json_decref(o);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        const char *en = (const char *)sqlite3_column_text(st, 1);
+        const char *vi = (const char *)sqlite3_column_text(st, 2);
+        json_t *t = json_object();
+        if (en && *en)
+            json_object_set_new(t, "en", json_string(en));
+        if (vi && *vi)
+            json_object_set_new(t, "vi", json_string(vi));
+        json_object_set_new(o, k ? k : "(none)", t);
+    }
+    sqlite3_finalize(st);
+    return o;
+}
+
 json_t *rep_daily_summary(struct db *d, int64_t day_us, int64_t generated_us, int min_severity,
                           const char *statuses_json, const char *rules_json)
 {
@@ -82,10 +112,11 @@ json_t *rep_daily_summary(struct db *d, int64_t day_us, int64_t generated_us, in
                                         " incident_sensors s ON s.incident_id = i.id WHERE"
                                         " i.created_us >= ?1 AND i.created_us < ?2 GROUP BY 1",
                                         from, to);
+    json_t *titles = rep_daily_titles(d, from, to);
     json_t *ids = json_array(), *out = NULL;
     int64_t total = 0;
     sqlite3_stmt *st = NULL;
-    if (!sev || !rule || !sensor ||
+    if (!sev || !rule || !sensor || !titles ||
         sqlite3_prepare_v2(d->h, "SELECT id, severity <= ?3 AND status IN (SELECT value FROM"
                            " json_each(?4)) AND (json_array_length(?5) = 0 OR rule_id IN"
                            " (SELECT value FROM json_each(?5))) FROM incidents WHERE"
@@ -102,9 +133,9 @@ json_t *rep_daily_summary(struct db *d, int64_t day_us, int64_t generated_us, in
         if (sqlite3_column_int(st, 1) && json_array_size(ids) < 10000)
             json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
     }
-    out = json_pack("{s:s, s:s, s:I, s:O, s:O, s:O, s:O}", "day", day, "generated", gen,
+    out = json_pack("{s:s, s:s, s:I, s:O, s:O, s:O, s:O, s:O}", "day", day, "generated", gen,
                     "total", (json_int_t)total, "by_severity", sev, "by_rule", rule,
-                    "by_sensor", sensor, "incidents", ids);
+                    "by_sensor", sensor, "rule_titles", titles, "incidents", ids);
 out:
     if (!out && d)
         log_error("report", "%s: daily summary of %s failed: %s", d->path, day,
@@ -113,6 +144,7 @@ out:
     json_decref(sev);
     json_decref(rule);
     json_decref(sensor);
+    json_decref(titles);
     json_decref(ids);
     return out;
 }

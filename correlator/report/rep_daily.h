@@ -27,7 +27,9 @@ int64_t rep_daily_parse(const char *s);
 /* The summary of incidents opened on the day starting at day_us (new
  * reference; NULL on a store error). "incidents" lists those that match
  * the reporting policy (they are in the centre's collection); the counts
- * cover every incident of the day. generated_us is its creation time. */
+ * cover every incident of the day; "rule_titles" maps each rule id to its
+ * {"en", "vi"} titles (either may be absent). generated_us is its creation
+ * time. */
 json_t *rep_daily_summary(struct db *d, int64_t day_us, int64_t generated_us, int min_severity,
                           const char *statuses_json, const char *rules_json);
 

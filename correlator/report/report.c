@@ -276,9 +276,11 @@ static int report_start_transport(struct report *r)
 {
     const struct rep_cfg *c = r->cfg;
     enum stix_tlp tlp = STIX_TLP_AMBER;
+    enum stix_lang lang = STIX_LANG_VI;
     stix_build_tlp_parse(c->tlp, &tlp);
+    stix_build_lang_parse(c->language, &lang);
     r->bopts = (struct stix_build_opts){ c->org_name, c->org_sector, c->org_contact, tlp,
-                                         c->max_indicators };
+                                         c->max_indicators, lang };
     r->sign = rep_sign_new(c->sign_cert, c->sign_key, c->sign_chain);
     r->http = r->sign ? rep_http_new(r->base) : NULL;
     if (!r->http)

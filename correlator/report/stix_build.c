@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -596,22 +597,118 @@ out:
 
 /* ---- the daily summary ------------------------------------------------------ */
 
-static void sb_counts(char *out, size_t cap, const char *title, const json_t *m)
+int stix_build_lang_parse(const char *s, enum stix_lang *out)
 {
-    size_t n = strlen(out);
-    n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s:", title);
+    if (strcasecmp(s, "vi") == 0)
+        *out = STIX_LANG_VI;
+    else if (strcasecmp(s, "en") == 0)
+        *out = STIX_LANG_EN;
+    else
+        return -1;
+    return 0;
+}
+
+/* The summary's words in each language (index: enum stix_lang). */
+static const struct sb_words {
+    const char *code, *title, *opened, *by_sev, *by_rule, *by_sensor, *reported, *none;
+    const char *sev[4];
+} sb_words[] = {
+    { "vi", "Canh: tổng hợp sự cố ngày %s (UTC)", "%lld sự cố mở trong ngày %s (UTC).",
+      "Theo mức độ", "Theo luật", "Theo cảm biến", "Sự cố đã báo cáo", "không có",
+      { "cao", "trung bình", "thấp", "thông tin" } },
+    { "en", "Canh daily incident summary %s (UTC)", "%lld incidents opened on %s (UTC).",
+      "By severity", "By rule", "By sensor", "Incidents reported", "none",
+      { "high", "medium", "low", "informational" } },
+};
+
+/* The description, appended piece by piece: a piece that does not fit is
+ * left out whole (never cut inside a UTF-8 sequence) and "…" ends the text. */
+struct sb_text {
+    char buf[8192];
+    size_t n;
+    int full;
+};
+
+static void sb_text_add(struct sb_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_text_add(struct sb_text *t, const char *fmt, ...)
+{
+    char piece[1024];
+    va_list ap;
+    if (t->full)
+        return;
+    va_start(ap, fmt);
+    int len = vsnprintf(piece, sizeof piece, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof piece || t->n + (size_t)len + 4 >= sizeof t->buf) {
+        memcpy(t->buf + t->n, "…", sizeof "…");
+        t->n += sizeof "…" - 1;
+        t->full = 1;
+        return;
+    }
+    memcpy(t->buf + t->n, piece, (size_t)len + 1);
+    t->n += (size_t)len;
+}
+
+/* A rule's title in the language: vi from title_vi, else the English
+ * title, else the rule id itself. */
+static const char *sb_rule_title(const json_t *titles, const char *rule, enum stix_lang lang)
+{
+    const json_t *t = json_object_get(titles, rule);
+    const char *vi = json_string_value(json_object_get(t, "vi"));
+    const char *en = json_string_value(json_object_get(t, "en"));
+    if (lang == STIX_LANG_VI && vi && *vi)
+        return vi;
+    return en && *en ? en : rule;
+}
+
+static void sb_counts(struct sb_text *t, const struct sb_words *w, const char *title,
+                      const json_t *m, const json_t *titles, enum stix_lang lang)
+{
     const char *key;
     const json_t *v;
     int first = 1;
+    sb_text_add(t, " %s:", title);
     json_object_foreach((json_t *)m, key, v) {
-        if (n >= cap)
-            break;
-        n += (size_t)snprintf(out + n, cap - n, "%s %s %lld", first ? "" : ",", key,
-                              (long long)json_integer_value(v));
+        const char *label = titles ? sb_rule_title(titles, key, lang) : key;
+        sb_text_add(t, "%s %s %lld", first ? "" : ",", label, (long long)json_integer_value(v));
         first = 0;
     }
-    if (n < cap)
-        snprintf(out + n, cap - n, "%s. ", first ? " none" : "");
+    sb_text_add(t, "%s%s.", first ? " " : "", first ? w->none : "");
+}
+
+static void sb_severities(struct sb_text *t, const struct sb_words *w, const json_t *m)
+{
+    static const char *const keys[] = { "high", "medium", "low", "informational" };
+    int first = 1;
+    sb_text_add(t, " %s:", w->by_sev);
+    for (size_t i = 0; i < 4; i++) {
+        const json_t *v = json_object_get(m, keys[i]);
+        if (!v)
+            continue;
+        sb_text_add(t, "%s %s %lld", first ? "" : ",", w->sev[i],
+                    (long long)json_integer_value(v));
+        first = 0;
+    }
+    sb_text_add(t, "%s%s.", first ? " " : "", first ? w->none : "");
+}
+
+static void sb_daily_text(const json_t *sum, const char *day, enum stix_lang lang,
+                          char *title, size_t tcap, struct sb_text *t)
+{
+    const struct sb_words *w = &sb_words[lang == STIX_LANG_EN ? STIX_LANG_EN : STIX_LANG_VI];
+    const json_t *ids = json_object_get(sum, "incidents"), *v;
+    size_t k;
+    snprintf(title, tcap, w->title, day);
+    sb_text_add(t, w->opened, (long long)json_integer_value(json_object_get(sum, "total")), day);
+    sb_severities(t, w, json_object_get(sum, "by_severity"));
+    sb_counts(t, w, w->by_rule, json_object_get(sum, "by_rule"),
+              json_object_get(sum, "rule_titles"), lang);
+    sb_counts(t, w, w->by_sensor, json_object_get(sum, "by_sensor"), NULL, lang);
+    sb_text_add(t, " %s (%zu):", w->reported, json_array_size(ids));
+    json_array_foreach(ids, k, v)
+        sb_text_add(t, "%s #%lld", k ? "," : "", (long long)json_integer_value(v));
+    sb_text_add(t, "%s%s.", json_array_size(ids) ? "" : " ", json_array_size(ids) ? "" : w->none);
 }
 
 json_t *stix_build_daily(const json_t *sum, const struct stix_build_opts *o)
@@ -626,7 +723,8 @@ json_t *stix_build_daily(const json_t *sum, const struct stix_build_opts *o)
         json_decref(b.seen);
         return NULL;
     }
-    char name[64], id[STIX_ID_MAX], title[128], desc[4096];
+    char name[64], id[STIX_ID_MAX], title[160];
+    struct sb_text desc = { .n = 0 };
     snprintf(name, sizeof name, "report:daily:%s", day);
     json_t *refs = json_pack("[s]", b.org);
     size_t k;
@@ -639,14 +737,10 @@ json_t *stix_build_daily(const json_t *sum, const struct stix_build_opts *o)
     }
     if (stix_id_make("report", name, id, sizeof id) == 0) {
         json_t *r = sb_sdo(&b, "report", id);
-        snprintf(title, sizeof title, "Canh daily incident summary %s (UTC)", day);
-        snprintf(desc, sizeof desc, "%lld incidents opened on %s (UTC). ",
-                 (long long)json_integer_value(json_object_get(sum, "total")), day);
-        sb_counts(desc, sizeof desc, "By severity", json_object_get(sum, "by_severity"));
-        sb_counts(desc, sizeof desc, "By rule", json_object_get(sum, "by_rule"));
-        sb_counts(desc, sizeof desc, "By sensor", json_object_get(sum, "by_sensor"));
+        sb_daily_text(sum, day, o->lang, title, sizeof title, &desc);
         json_object_set_new(r, "name", json_string(title));
-        json_object_set_new(r, "description", json_string(desc));
+        json_object_set_new(r, "description", json_string(desc.buf));
+        json_object_set_new(r, "lang", json_string(sb_words[o->lang == STIX_LANG_EN].code));
         json_object_set_new(r, "report_types", json_pack("[s]", "threat-report"));
         json_object_set_new(r, "published", json_string(b.modified));
         json_object_set(r, "object_refs", refs);

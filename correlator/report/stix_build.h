@@ -19,12 +19,17 @@
 
 enum stix_tlp { STIX_TLP_WHITE, STIX_TLP_GREEN, STIX_TLP_AMBER, STIX_TLP_RED };
 
+/* The language of human-readable text (report.language; vi is the default,
+ * so a zeroed opts struct writes Vietnamese). */
+enum stix_lang { STIX_LANG_VI, STIX_LANG_EN };
+
 struct stix_build_opts {
     const char *org_name;     /* identity name of the reporting organisation */
     const char *org_sector;   /* a STIX industry-sector-ov value, or NULL */
     const char *org_contact;  /* contact_information, or NULL */
     enum stix_tlp tlp;
     int max_indicators;       /* cap of indicators per bundle (addresses+domains+hashes) */
+    enum stix_lang lang;      /* language of the daily summary's name and description */
 };
 
 /* "white" "green" "amber" "red" -> *out. 0 or -1. */
@@ -36,10 +41,17 @@ const char *stix_build_tlp_id(enum stix_tlp t);
  * lacks id/title/created/updated. incident is borrowed. */
 json_t *stix_build_incident(const json_t *incident, const struct stix_build_opts *o);
 
+/* "vi" or "en" -> *out. 0 or -1. */
+int stix_build_lang_parse(const char *s, enum stix_lang *out);
+
 /* A daily summary `report` (new reference). summary is borrowed:
  *   {"day": "YYYY-MM-DD", "generated": RFC 3339, "total": n,
  *    "by_severity": {..}, "by_rule": {..}, "by_sensor": {..},
- *    "incidents": [incident ids to reference]}                          */
+ *    "rule_titles": {rule_id: {"en": .., "vi": ..}} (optional),
+ *    "incidents": [incident ids to reference]}
+ * Its name and description are in o->lang (rule titles in Vietnamese from
+ * title_vi, falling back to the English title, then the rule id), and the
+ * report carries the STIX `lang` property.                              */
 json_t *stix_build_daily(const json_t *summary, const struct stix_build_opts *o);
 
 /* The TAXII 2.1 envelope {"objects": [...]} of a bundle (new reference). */

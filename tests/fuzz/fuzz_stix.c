@@ -251,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int mode = data[0] & 3;
     struct stix_build_opts o = { "Sở Thông tin và Truyền thông", "government",
                                  "soc@example.gov.vn", (enum stix_tlp)((data[0] >> 2) & 3),
-                                 1 + data[1] % 64 };
+                                 1 + data[1] % 64, (enum stix_lang)((data[0] >> 4) & 1) };
     const char *p = (const char *)data + 2;
     size_t n = size - 2;
     json_t *in = NULL, *f[F_NFIELDS] = { NULL };

@@ -1,7 +1,8 @@
 /* Unit tests of correlator/report: UUIDv5 ids (RFC 4122 vector), bundle
  * contents and determinism, versions, CMS signing (verified with OpenSSL's
  * CMS_verify against the signing certificate), the outbox's exactly-once
- * key and superseding on a real in-memory store, and daily-summary days. */
+ * key and superseding on a real in-memory store, daily-summary days, and
+ * the daily summary's text in Vietnamese and English from a real store. */
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/evp.h>
@@ -15,6 +16,7 @@
 #include "report/rep_sign.h"
 #include "report/stix_build.h"
 #include "report/stix_id.h"
+#include "store/db_private.h"
 #include "../runner.h"
 
 TEST(uuid5_matches_rfc4122_vector)
@@ -55,7 +57,8 @@ static const json_t *test_find(const json_t *bundle, const char *type, int nth)
     return NULL;
 }
 
-static const struct stix_build_opts test_opts = { "Test SOC", NULL, NULL, STIX_TLP_AMBER, 50 };
+static const struct stix_build_opts test_opts = { "Test SOC", NULL, NULL, STIX_TLP_AMBER, 50,
+                                                  STIX_LANG_VI };
 
 TEST(incident_bundle_has_the_objects_and_is_deterministic)
 {
@@ -203,6 +206,129 @@ TEST(daily_due_is_the_previous_day_once)
     t = day + 20LL * 60 * 1000000;
     CHECK(rep_daily_due(t, 15, 0) == day - REP_DAILY_DAY_US);
     CHECK(rep_daily_due(t, 15, day - REP_DAILY_DAY_US) == 0);
+}
+
+/* Three incidents on 2026-11-26 (one with a Vietnamese title, one without,
+ * one not matching the policy) and one on the next day, inserted with SQL
+ * into a real in-memory store. */
+static struct db *test_daily_store(void)
+{
+    struct db *d = db_open(":memory:");
+    int64_t day = rep_daily_parse("2026-11-26"), h = 3600LL * 1000000;
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO incidents (id, rule_id, group_key, title, title_vi, severity, status,"
+             " first_us, last_us, created_us, updated_us) VALUES"
+             " (1, 'scan', 'a', 'Port scan', 'Quét cổng', 2, 'investigating', %lld, %lld,"
+             " %lld, %lld),"
+             " (2, 'scan', 'b', 'Port scan', 'Quét cổng', 1, 'resolved', %lld, %lld, %lld, %lld),"
+             " (3, 'c2', 'c', 'C2 beacon', NULL, 3, 'new', %lld, %lld, %lld, %lld),"
+             " (4, 'c2', 'd', 'C2 beacon', NULL, 1, 'resolved', %lld, %lld, %lld, %lld);"
+             "INSERT INTO incident_sensors (incident_id, sensor) VALUES (1, 's1'), (2, 's1'),"
+             " (3, 's2'), (4, 's1');",
+             (long long)(day + h), (long long)(day + h), (long long)(day + h),
+             (long long)(day + h), (long long)(day + 2 * h), (long long)(day + 2 * h),
+             (long long)(day + 2 * h), (long long)(day + 2 * h), (long long)(day + 3 * h),
+             (long long)(day + 3 * h), (long long)(day + 3 * h), (long long)(day + 3 * h),
+             (long long)(day + 25 * h), (long long)(day + 25 * h), (long long)(day + 25 * h),
+             (long long)(day + 25 * h));
+    if (d && sqlite3_exec(d->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        db_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* The report object of a daily bundle, after a dump/parse round trip (the
+ * bundle must stay valid JSON, UTF-8 included). */
+static json_t *test_daily_report(const json_t *sum, enum stix_lang lang)
+{
+    struct stix_build_opts o = test_opts;
+    o.lang = lang;
+    json_t *b = stix_build_daily(sum, &o);
+    char *txt = b ? json_dumps(b, JSON_COMPACT) : NULL;
+    json_t *back = txt ? json_loads(txt, 0, NULL) : NULL;
+    json_t *r = back ? json_incref((json_t *)test_find(back, "report", 0)) : NULL;
+    free(txt);
+    json_decref(b);
+    json_decref(back);
+    return r;
+}
+
+TEST(daily_summary_is_in_the_configured_language)
+{
+    enum stix_lang l = STIX_LANG_EN;
+    CHECK(stix_build_lang_parse("vi", &l) == 0 && l == STIX_LANG_VI);
+    CHECK(stix_build_lang_parse("EN", &l) == 0 && l == STIX_LANG_EN);
+    CHECK(stix_build_lang_parse("fr", &l) != 0);
+    struct db *d = test_daily_store();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    json_t *sum = rep_daily_summary(d, rep_daily_parse("2026-11-26"), 1000000,
+                                    2, "[\"investigating\",\"resolved\"]", "[]");
+    CHECK(sum != NULL);
+    CHECK(json_integer_value(json_object_get(sum, "total")) == 3);
+    json_t *vi = test_daily_report(sum, STIX_LANG_VI), *en = test_daily_report(sum, STIX_LANG_EN);
+    CHECK(vi && en);
+    const char *vn = json_string_value(json_object_get(vi, "name"));
+    const char *vd = json_string_value(json_object_get(vi, "description"));
+    const char *en_n = json_string_value(json_object_get(en, "name"));
+    const char *ed = json_string_value(json_object_get(en, "description"));
+    CHECK(vn && vd && en_n && ed);
+    if (!vn || !vd || !en_n || !ed)
+        goto out;
+    CHECK_EQ_STR(json_string_value(json_object_get(vi, "lang")), "vi");
+    CHECK_EQ_STR(json_string_value(json_object_get(en, "lang")), "en");
+    CHECK(strstr(vn, "tổng hợp sự cố") && strstr(vn, "2026-11-26"));
+    CHECK(strstr(en_n, "daily incident summary") && strstr(en_n, "2026-11-26"));
+    /* Counts by severity, rule (title_vi, else the English title) and sensor. */
+    CHECK(strstr(vd, "3 sự cố mở trong ngày 2026-11-26 (UTC)."));
+    CHECK(strstr(vd, "Theo mức độ: cao 1, trung bình 1, thấp 1."));
+    CHECK(strstr(vd, "Quét cổng 2") && strstr(vd, "C2 beacon 1"));
+    CHECK(strstr(vd, "Theo cảm biến:") && strstr(vd, "s1 2") && strstr(vd, "s2 1"));
+    CHECK(strstr(vd, "Sự cố đã báo cáo (2): #1, #2."));
+    CHECK(!strstr(vd, "Port scan") && !strstr(vd, "By severity"));
+    CHECK(strstr(ed, "3 incidents opened on 2026-11-26 (UTC)."));
+    CHECK(strstr(ed, "By severity: high 1, medium 1, low 1."));
+    CHECK(strstr(ed, "Port scan 2") && strstr(ed, "C2 beacon 1"));
+    CHECK(strstr(ed, "Incidents reported (2): #1, #2."));
+    CHECK(!strstr(ed, "Quét cổng") && !strstr(ed, "Theo"));
+    /* The same object either way: only the text and lang differ. */
+    CHECK_EQ_STR(json_string_value(json_object_get(vi, "id")),
+                 json_string_value(json_object_get(en, "id")));
+out:
+    json_decref(vi);
+    json_decref(en);
+    json_decref(sum);
+    db_close(d);
+}
+
+TEST(daily_summary_text_stops_whole_at_its_cap)
+{
+    /* 3,000 incident ids overflow the description: it ends in "…", stays
+     * valid UTF-8 (json_string refuses anything else) and lists no cut id. */
+    json_t *ids = json_array(), *rule = json_object(), *titles = json_object();
+    for (int i = 0; i < 3000; i++)
+        json_array_append_new(ids, json_integer(100000 + i));
+    json_object_set_new(rule, "r", json_integer(3000));
+    json_object_set_new(titles, "r", json_pack("{s:s}", "vi", "Tiêu đề dài"));
+    json_t *sum = json_pack("{s:s, s:s, s:i, s:{}, s:o, s:{}, s:o, s:o}", "day", "2026-11-26",
+                            "generated", "2026-11-27T00:15:00.000000+00:00", "total", 3000,
+                            "by_severity", "by_rule", rule, "by_sensor", "rule_titles", titles,
+                            "incidents", ids);
+    json_t *r = test_daily_report(sum, STIX_LANG_VI);
+    const char *dsc = json_string_value(json_object_get(r, "description"));
+    CHECK(dsc != NULL);
+    if (dsc) {
+        size_t n = strlen(dsc);
+        CHECK(n > 3 && n < 8192 && strcmp(dsc + n - 3, "…") == 0);
+        CHECK(strstr(dsc, "Tiêu đề dài 3000") && strstr(dsc, "Theo mức độ: không có."));
+        const char *last = strrchr(dsc, '#');
+        CHECK(last && strlen(last) == 7 + 3 && last[7] == '\xe2'); /* "#1xxxxx…" */
+    }
+    json_decref(r);
+    json_decref(sum);
 }
 
 int main(int c, char **v)
