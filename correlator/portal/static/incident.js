@@ -5,9 +5,10 @@
 // role may not use are not rendered; the server refuses them anyway.
 
 import * as api from './api.js';
+import * as csv from './csv.js';
 import { has } from './i18n.js';
 import { el, clear, data, fmtTime, num, bytes, sevBadge, statusBadge, title, description, roleAtLeast,
-  statusAllowed, DISPOSITIONS } from './format.js';
+  statusAllowed, zoneLabel, DISPOSITIONS } from './format.js';
 
 let ctx = null;
 let root = null;
@@ -177,11 +178,45 @@ function timeline() {
       canMove && type === 'alert' && el('button', { type: 'button', class: 'ghost small ev-move', onclick: () => moveDialog(ev.id) }, T('action.move')));
   });
   return el('section', { class: 'card', id: 'timeline' },
-    el('h2', null, T('incident.timeline'), ' ', el('span', { class: 'muted count' }, T('incident.shown', { n: evs.length, total: num(inc.event_count, ctx.lang) }))),
+    el('h2', null, T('incident.timeline'), ' ', el('span', { class: 'muted count' }, T('incident.shown', { n: evs.length, total: num(inc.event_count, ctx.lang) })),
+      evs.length ? [' ', el('button', { type: 'button', class: 'ghost small', id: 'timeline-csv', onclick: exportTimeline }, T('export.csv'))] : null),
     evs.length ? el('ol', { class: 'events' }, items) : el('p', { class: 'muted' }, T('incident.no_events')),
     evs.length > items.length && el('button', { type: 'button', class: 'ghost', id: 'ev-more',
       onclick: () => { showAll = true; const old = root.querySelector('#timeline'); old.replaceWith(timeline()); } },
     T('incident.more', { n: num(evs.length - items.length, ctx.lang) })));
+}
+
+// The export's "signature / app" and "details" cells of one EVE event.
+function evCells(e) {
+  const t = e.event_type || '';
+  const what = t === 'alert' && e.alert ? (e.alert.signature || `sid ${e.alert.signature_id}`)
+    : (e.ndpi && e.ndpi.protocol) || e.app_proto || '';
+  const det = [];
+  if (e.alert && e.alert.category) det.push(e.alert.category);
+  if (e.http) det.push(`${e.http.http_method || ''} ${e.http.hostname || ''}${e.http.url || ''}`.trim(), e.http.http_user_agent || '');
+  if (e.dns) det.push(e.dns.rrname || (e.dns.queries && e.dns.queries[0] && e.dns.queries[0].rrname) || '');
+  if (e.tls) det.push(e.tls.sni || '');
+  if (e.fileinfo) {
+    det.push(e.fileinfo.filename || '', e.fileinfo.sha256 || '');
+    if (e.fileinfo.yara) det.push(`YARA: ${[].concat(e.fileinfo.yara).map((y) => (y && y.rule) || y).join(', ')}`);
+  }
+  if (t === 'flow' && e.flow) det.push(`${e.proto || ''} ${(e.flow.bytes_toserver || 0) + (e.flow.bytes_toclient || 0)} B`);
+  return [what, det.filter(Boolean).join(' | ')];
+}
+
+// The timeline's events (all the API returned, not only those shown) as CSV.
+function exportTimeline() {
+  const tz = ctx.tz;
+  const ep = (ip, port) => (ip ? `${ip}${port !== undefined && port !== null ? `:${port}` : ''}` : '');
+  const rows = [[`${T('export.col_time')} (${zoneLabel(tz)})`, T('export.col_type'), T('export.col_what'),
+    T('export.col_src'), T('export.col_dest'), T('export.col_details')]];
+  for (const ev of inc.events || []) {
+    const e = ev.event || {};
+    const [what, details] = evCells(e);
+    rows.push([csv.time(e.timestamp || ev.received, tz), e.event_type || '', what,
+      ep(e.src_ip, e.src_port), ep(e.dest_ip, e.dest_port), details]);
+  }
+  csv.download(`canh-incident-${inc.id}-${csv.stamp(tz)}.csv`, rows);
 }
 
 function comments() {

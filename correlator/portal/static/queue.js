@@ -5,11 +5,15 @@
 // keyed by id and rebuilt only when their `updated` time moved.
 
 import * as api from './api.js';
+import * as csv from './csv.js';
+import { has } from './i18n.js';
 import { el, clear, data, fmtTime, num, sevBadge, statusBadge, title, debounce,
-  localInputToIso, roleAtLeast, STATUSES } from './format.js';
+  localInputToIso, roleAtLeast, zoneLabel, STATUSES } from './format.js';
 
 const POLL_MS = 5000;
 const LIMIT = 50;
+const EXPORT_MAX = 10000; // rows in one CSV export
+const EXPORT_PAGE = 500;  // api.page-max's default; a smaller server limit falls back to LIMIT
 const FILTERS = ['status', 'severity', 'sensor', 'address', 'rule', 'assignee', 'since', 'until', 'q'];
 const COLS = [
   // [key, sort field or null, class]
@@ -139,7 +143,8 @@ function build() {
 
   parts = { tabs, search, table, pager, sev };
   root.append(
-    el('div', { class: 'toolbar' }, tabs, el('span', { class: 'spacer' }), search),
+    el('div', { class: 'toolbar' }, tabs, el('span', { class: 'spacer' }), search,
+      el('button', { type: 'button', class: 'ghost', id: 'export-csv', onclick: exportCsv }, t('export.csv'))),
     el('div', { class: 'filters' }, sev, txt('sensor', 'queue.f_sensor'), txt('address', 'queue.f_address'),
       txt('rule', 'queue.f_rule'), txt('assignee', 'queue.f_assignee'), dt('since', 'queue.f_since'),
       dt('until', 'queue.f_until'), reset),
@@ -317,6 +322,52 @@ function row(inc, seen) {
   });
   tr.addEventListener('dblclick', () => ctx.navigate(href));
   return tr;
+}
+
+// Every incident matching the current filters and sort (all pages, at most
+// EXPORT_MAX rows) as a CSV in the user's language and zone.
+async function exportCsv() {
+  const btn = root && root.querySelector('#export-csv');
+  if (!btn || btn.disabled) return;
+  btn.disabled = true;
+  const lang = ctx.lang;
+  const tz = ctx.tz;
+  try {
+    const list = [];
+    let size = EXPORT_PAGE;
+    let total = 0;
+    for (let off = 0; off < EXPORT_MAX; off += size) {
+      let res;
+      try {
+        res = await api.get(`/incidents${api.qs(params({ limit: Math.min(size, EXPORT_MAX - off), offset: off }))}`);
+      } catch (e) {
+        if (e.status !== 400 || size === LIMIT) throw e;
+        size = LIMIT; // the server's api.page-max is below EXPORT_PAGE
+        off -= size;
+        continue;
+      }
+      const got = res.incidents || [];
+      total = res.total || 0;
+      list.push(...got);
+      if (!got.length || off + got.length >= total) break;
+    }
+    const zone = zoneLabel(tz);
+    const rows = [[T('col.id'), T('col.severity'), T('col.title'), T('col.status'), T('field.disposition'),
+      T('field.rule'), T('field.src'), T('field.dest'), T('field.sensors'), T('col.events'),
+      `${T('col.first_seen')} (${zone})`, `${T('col.last_seen')} (${zone})`, T('col.assignee')]];
+    for (const i of list) {
+      rows.push([i.id, T(`sev.${i.severity}`), title(i, lang), T(`status.${i.status}`),
+        i.disposition ? (has(`disp.${i.disposition}`) ? T(`disp.${i.disposition}`) : i.disposition) : '',
+        i.rule_id, (i.src || []).join(' '), (i.dest || []).join(' '), (i.sensors || []).join(' '),
+        i.event_count, csv.time(i.first_seen, tz), csv.time(i.last_seen, tz), i.assignee || '']);
+    }
+    csv.download(`canh-incidents-${csv.stamp(tz)}.csv`, rows);
+    if (total > list.length) ctx.toast(T('export.truncated', { n: num(list.length, lang), total: num(total, lang) }), 'error');
+  } catch (e) {
+    if (e.status !== 401) ctx.toast(`${T('error.load')}: ${e.message}`, 'error');
+  } finally {
+    btn.disabled = false;
+  }
 }
 
 function markCursor(scroll) {
