@@ -37,8 +37,7 @@ struct eve_out {
     struct eve_writer *w;
     char *buf;
     size_t cap, len;
-    struct jb jb;
-    char line[EVE_MAX_LINE];
+    struct jb jb;               /* builds each event in place at buf + len */
     bool is_alert;
     uint64_t dropped;
 };
@@ -172,7 +171,10 @@ struct eve_out *eve_out_new(struct eve_writer *w, size_t bufsize)
         return NULL;
     o->w = w;
     o->cap = bufsize < EVE_MAX_LINE ? EVE_MAX_LINE : bufsize;
-    o->buf = malloc(o->cap);
+    /* Events are built where they will be written (no copy per event):
+     * len stays below cap between events, so the room past cap always
+     * holds one more line of up to EVE_MAX_LINE bytes and its newline. */
+    o->buf = malloc(o->cap + EVE_MAX_LINE + 1);
     if (o->buf == NULL) {
         free(o);
         return NULL;
@@ -275,7 +277,7 @@ struct jb *eve_begin(struct eve_out *o, const char *event_type, const struct flo
 {
     struct jb *j = &o->jb;
 
-    jb_init(j, o->line, sizeof(o->line));
+    jb_init(j, o->buf + o->len, EVE_MAX_LINE);
     o->is_alert = strcmp(event_type, "alert") == 0;
     jb_open_object(j, NULL);
     jb_time(j, "timestamp", ts);
@@ -366,13 +368,13 @@ int eve_commit(struct eve_out *o)
         return -1;
     }
     n = j->len;
-    if (o->len + n + 1 > o->cap)
-        eve_out_flush(o);
-    memcpy(o->buf + o->len, jb_text(j), n);
+    /* the sink sees the NUL-terminated line before the newline replaces it */
+    if (w->sink != NULL)
+        w->sink(w->sink_arg, jb_text(j), n, o->is_alert);
     o->buf[o->len + n] = '\n';
     o->len += n + 1;
     atomic_fetch_add_explicit(&w->events, 1, memory_order_relaxed);
-    if (w->sink != NULL)
-        w->sink(w->sink_arg, jb_text(j), n, o->is_alert);
+    if (o->len >= o->cap)
+        eve_out_flush(o);
     return 0;
 }

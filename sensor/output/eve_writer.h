@@ -53,7 +53,8 @@ uint64_t eve_writer_peek_seq(const struct eve_writer *w);
 struct eve_out *eve_out_new(struct eve_writer *w, size_t bufsize);
 /* Flushes, then frees. NULL is fine. */
 void eve_out_free(struct eve_out *o);
-/* Write buffered lines to the file now. 0 or -1 (I/O error, logged once). */
+/* Write buffered lines to the file now. 0 or -1 (I/O error, logged once).
+ * Between events only: an event is built in place in the buffer. */
 int eve_out_flush(struct eve_out *o);
 
 /* Start an event. f and p may be NULL. Address fields come from p when
