@@ -30,15 +30,10 @@ static sqlite3_stmt *db_dash_prep(struct db *d, const char *sql, int64_t since, 
         log_error("db", "%s: dashboard: %s: %.60s", d->path, sqlite3_errmsg(d->h), sql);
         return NULL;
     }
-    int i;
-    if ((i = sqlite3_bind_parameter_index(st, ":since")))
-        sqlite3_bind_int64(st, i, since);
-    if ((i = sqlite3_bind_parameter_index(st, ":until")))
-        sqlite3_bind_int64(st, i, until);
-    if ((i = sqlite3_bind_parameter_index(st, ":bucket")))
-        sqlite3_bind_int64(st, i, bucket);
-    if ((i = sqlite3_bind_parameter_index(st, ":top")))
-        sqlite3_bind_int(st, i, DB_DASH_TOP);
+    db_bind_named_int64(st, ":since", since);
+    db_bind_named_int64(st, ":until", until);
+    db_bind_named_int64(st, ":bucket", bucket);
+    db_bind_named_int64(st, ":top", DB_DASH_TOP);
     return st;
 }
 

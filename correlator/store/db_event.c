@@ -174,27 +174,16 @@ int db_event_search(struct db *d, const struct db_event_filter *f, json_t **out)
             goto out;
         }
         sqlite3_stmt *s = st[pass];
-        int i;
-        if ((i = sqlite3_bind_parameter_index(s, ":sensor")))
-            sqlite3_bind_text(s, i, f->sensor, -1, SQLITE_STATIC);
-        if ((i = sqlite3_bind_parameter_index(s, ":etype")))
-            sqlite3_bind_text(s, i, f->event_type, -1, SQLITE_STATIC);
-        if ((i = sqlite3_bind_parameter_index(s, ":addr")))
-            sqlite3_bind_text(s, i, f->addr, -1, SQLITE_STATIC);
-        if ((i = sqlite3_bind_parameter_index(s, ":sig")))
-            sqlite3_bind_int64(s, i, f->sig_id);
-        if ((i = sqlite3_bind_parameter_index(s, ":flow")))
-            sqlite3_bind_int64(s, i, f->flow_id);
-        if ((i = sqlite3_bind_parameter_index(s, ":since")))
-            sqlite3_bind_int64(s, i, f->since_us);
-        if ((i = sqlite3_bind_parameter_index(s, ":until")))
-            sqlite3_bind_int64(s, i, f->until_us);
-        if ((i = sqlite3_bind_parameter_index(s, ":text")))
-            sqlite3_bind_text(s, i, f->text, -1, SQLITE_STATIC);
-        if ((i = sqlite3_bind_parameter_index(s, ":limit")))
-            sqlite3_bind_int(s, i, f->limit);
-        if ((i = sqlite3_bind_parameter_index(s, ":offset")))
-            sqlite3_bind_int(s, i, f->offset);
+        db_bind_named_text(s, ":sensor", f->sensor);
+        db_bind_named_text(s, ":etype", f->event_type);
+        db_bind_named_text(s, ":addr", f->addr);
+        db_bind_named_int64(s, ":sig", f->sig_id);
+        db_bind_named_int64(s, ":flow", f->flow_id);
+        db_bind_named_int64(s, ":since", f->since_us);
+        db_bind_named_int64(s, ":until", f->until_us);
+        db_bind_named_text(s, ":text", f->text);
+        db_bind_named_int64(s, ":limit", f->limit);
+        db_bind_named_int64(s, ":offset", f->offset);
     }
     if (sqlite3_step(st[0]) != SQLITE_ROW)
         goto out;

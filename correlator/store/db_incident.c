@@ -352,29 +352,17 @@ static int db_inc_status_clause(const char *list, char *out, size_t cap)
 
 static void db_inc_bind_filter(sqlite3_stmt *s, const struct db_incident_filter *f)
 {
-    int i;
-    if ((i = sqlite3_bind_parameter_index(s, ":sev")))
-        sqlite3_bind_int(s, i, f->severity);
-    if ((i = sqlite3_bind_parameter_index(s, ":sensor")))
-        sqlite3_bind_text(s, i, f->sensor, -1, SQLITE_STATIC);
-    if ((i = sqlite3_bind_parameter_index(s, ":addr")))
-        sqlite3_bind_text(s, i, f->addr, -1, SQLITE_STATIC);
-    if ((i = sqlite3_bind_parameter_index(s, ":rule")))
-        sqlite3_bind_text(s, i, f->rule, -1, SQLITE_STATIC);
-    if ((i = sqlite3_bind_parameter_index(s, ":assignee")))
-        sqlite3_bind_text(s, i, f->assignee, -1, SQLITE_STATIC);
-    if ((i = sqlite3_bind_parameter_index(s, ":since")))
-        sqlite3_bind_int64(s, i, f->since_us);
-    if ((i = sqlite3_bind_parameter_index(s, ":until")))
-        sqlite3_bind_int64(s, i, f->until_us);
-    if ((i = sqlite3_bind_parameter_index(s, ":text")))
-        sqlite3_bind_text(s, i, f->text, -1, SQLITE_STATIC);
-    if ((i = sqlite3_bind_parameter_index(s, ":updated")))
-        sqlite3_bind_int64(s, i, f->updated_since_us);
-    if ((i = sqlite3_bind_parameter_index(s, ":limit")))
-        sqlite3_bind_int(s, i, f->limit);
-    if ((i = sqlite3_bind_parameter_index(s, ":offset")))
-        sqlite3_bind_int(s, i, f->offset);
+    db_bind_named_int64(s, ":sev", f->severity);
+    db_bind_named_text(s, ":sensor", f->sensor);
+    db_bind_named_text(s, ":addr", f->addr);
+    db_bind_named_text(s, ":rule", f->rule);
+    db_bind_named_text(s, ":assignee", f->assignee);
+    db_bind_named_int64(s, ":since", f->since_us);
+    db_bind_named_int64(s, ":until", f->until_us);
+    db_bind_named_text(s, ":text", f->text);
+    db_bind_named_int64(s, ":updated", f->updated_since_us);
+    db_bind_named_int64(s, ":limit", f->limit);
+    db_bind_named_int64(s, ":offset", f->offset);
 }
 
 /* The WHERE clause of a filter (values stay bound parameters). */

@@ -27,5 +27,9 @@ sqlite3_stmt *db_stmt(struct db *d, const char *sql);
 int db_exec(struct db *d, const char *sql, const char *what);
 /* Bind a text or NULL when s is NULL. */
 void db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+/* Bind the parameter called name when the statement has one (filters build
+ * their SQL from the fields that are set); text is borrowed until the step. */
+void db_bind_named_text(sqlite3_stmt *st, const char *name, const char *text);
+void db_bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v);
 
 #endif

@@ -20,13 +20,9 @@ static int db_relate_run(struct db *d, const char *sql, int64_t a, int64_t b, co
         log_error("db", "%s: prepare failed: %s: %.80s", d->path, sqlite3_errmsg(d->h), sql);
         return DB_ERR_IO;
     }
-    int i;
-    if ((i = sqlite3_bind_parameter_index(st, "?1")))
-        sqlite3_bind_int64(st, i, a);
-    if ((i = sqlite3_bind_parameter_index(st, "?2")))
-        sqlite3_bind_int64(st, i, b);
-    if ((i = sqlite3_bind_parameter_index(st, "?3")))
-        sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+    db_bind_named_int64(st, "?1", a);
+    db_bind_named_int64(st, "?2", b);
+    db_bind_named_text(st, "?3", text);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
