@@ -418,6 +418,9 @@ def daily_summary_report(env):
     st, inc = env.api("/api/v1/incidents")
     assert rep["x_canh_total"] == inc["total"], rep
     assert rep["x_canh_by_sensor"].get("s1") == inc["total"], rep
+    # report.language defaults to vi: the text is Vietnamese, tagged as such
+    assert rep["lang"] == "vi" and "tổng hợp sự cố" in rep["name"], rep
+    assert "Theo mức độ:" in rep["description"], rep
     assert len(rep["object_refs"]) == 1 + inc["total"]
     assert any(o["type"] == "report" and o["id"] == rep["id"] for o in env.med.objects())
     st, body = env.api("/api/v1/reports/daily", "POST", {"day": "yesterday"})
