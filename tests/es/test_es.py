@@ -395,19 +395,9 @@ CASES = [t_corpus_run, t_generated_counts_and_templates, t_mappings_bounded, t_i
          t_outage_kill_restart]
 
 
-def main():
-    global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--drive", required=True)
-    ap.add_argument("--node-dir", required=True)
-    ap.add_argument("--templates", default=os.path.join(TOP, "deploy/elasticsearch"))
-    ap.add_argument("--sensor")
-    ap.add_argument("--work", required=True)
-    ap.add_argument("names", nargs="*")
-    ARGS = ap.parse_args()
-    shutil.rmtree(ARGS.work, ignore_errors=True)
-    os.makedirs(ARGS.work)
-    NODE["home"] = os.path.join(ARGS.work, "node")
+def run_cases(cases, names):
+    """Start the node, run each case t_NAME (those matching names, if any),
+    stop the node, print the closing line; the exit status."""
     passed = failed = skipped = 0
     try:
         node_start()
@@ -416,9 +406,9 @@ def main():
         print("0 passed, 1 failed, 0 skipped")
         return 1
     try:
-        for c in CASES:
+        for c in cases:
             name = c.__name__[2:]
-            if ARGS.names and not any(n in name for n in ARGS.names):
+            if names and not any(n in name for n in names):
                 continue
             t0 = time.time()
             try:
@@ -437,6 +427,22 @@ def main():
         node_stop()
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--drive", required=True)
+    ap.add_argument("--node-dir", required=True)
+    ap.add_argument("--templates", default=os.path.join(TOP, "deploy/elasticsearch"))
+    ap.add_argument("--sensor")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("names", nargs="*")
+    ARGS = ap.parse_args()
+    shutil.rmtree(ARGS.work, ignore_errors=True)
+    os.makedirs(ARGS.work)
+    NODE["home"] = os.path.join(ARGS.work, "node")
+    return run_cases(CASES, ARGS.names)
 
 
 if __name__ == "__main__":

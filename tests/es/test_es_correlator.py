@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -322,35 +321,7 @@ def main():
     os.makedirs(ARGS.work)
     test_es.ARGS = argparse.Namespace(node_dir=ARGS.node_dir, work=ARGS.work)
     test_es.NODE["home"] = os.path.join(ARGS.work, "node")
-    passed = failed = skipped = 0
-    try:
-        test_es.node_start()
-    except Exception as e:  # noqa: BLE001
-        print("FAIL node-start: %s" % e)
-        print("0 passed, 1 failed, 0 skipped")
-        return 1
-    try:
-        for c in CASES:
-            name = c.__name__[2:]
-            if ARGS.names and not any(n in name for n in ARGS.names):
-                continue
-            t0 = time.time()
-            try:
-                c()
-                passed += 1
-                print("ok   %s (%.1fs)" % (name, time.time() - t0), flush=True)
-            except Skip as e:
-                skipped += 1
-                print("skip %s: %s" % (name, e), flush=True)
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print("FAIL %s: %s" % (name, e), flush=True)
-                if not isinstance(e, Fail):
-                    traceback.print_exc()
-    finally:
-        test_es.node_stop()
-    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return test_es.run_cases(CASES, ARGS.names)
 
 
 if __name__ == "__main__":
