@@ -11,16 +11,6 @@
 #include "log.h"
 #include "store/db_private.h"
 
-static sqlite3_stmt *rep_ob_prep(struct db *d, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("report", "%s: outbox: %s", d->path, sqlite3_errmsg(d->h));
-        return NULL;
-    }
-    return st;
-}
-
 static int rep_ob_done(struct db *d, sqlite3_stmt *st, int rc, const char *what)
 {
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -49,7 +39,7 @@ int rep_outbox_enqueue(struct db *d, const char *subject, int64_t incident_id,
                        int64_t version_us, const char *bundle, const char *signature,
                        int64_t now_us, int64_t *row_id)
 {
-    sqlite3_stmt *st = rep_ob_prep(d,
+    sqlite3_stmt *st = db_prepare(d,
         "INSERT OR IGNORE INTO report_outbox (subject, incident_id, version_us, state, next_us,"
         " created_us, bundle, signature) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5, ?6)");
     if (!st)
@@ -69,7 +59,7 @@ int rep_outbox_enqueue(struct db *d, const char *subject, int64_t incident_id,
         return DB_ERR_IO;
     if (!added)
         return 0;
-    st = rep_ob_prep(d, "UPDATE report_outbox SET state = 'superseded', next_us = NULL"
+    st = db_prepare(d, "UPDATE report_outbox SET state = 'superseded', next_us = NULL"
                         " WHERE subject = ?1 AND version_us < ?2 AND state IN ('pending','failed')");
     if (!st)
         return DB_ERR_IO;
@@ -82,7 +72,7 @@ int rep_outbox_enqueue(struct db *d, const char *subject, int64_t incident_id,
 int rep_outbox_changed(struct db *d, int min_severity, const char *statuses_json,
                        const char *rules_json, int64_t *ids, int64_t *versions, int max)
 {
-    sqlite3_stmt *st = rep_ob_prep(d,
+    sqlite3_stmt *st = db_prepare(d,
         "SELECT i.id, i.updated_us FROM incidents i"
         " WHERE i.severity <= ?1 AND i.status IN (SELECT value FROM json_each(?2))"
         "   AND (json_array_length(?3) = 0 OR i.rule_id IN (SELECT value FROM json_each(?3)))"
@@ -106,7 +96,7 @@ int rep_outbox_changed(struct db *d, int min_severity, const char *statuses_json
 
 int rep_outbox_next(struct db *d, int64_t now_us, struct rep_outbox_row *out)
 {
-    sqlite3_stmt *st = rep_ob_prep(d,
+    sqlite3_stmt *st = db_prepare(d,
         "SELECT id, subject, version_us, attempts, bundle, signature FROM report_outbox"
         " WHERE next_us IS NOT NULL AND next_us <= ?1 AND state IN ('pending','failed')"
         " ORDER BY id LIMIT 1");
@@ -133,7 +123,7 @@ int rep_outbox_next(struct db *d, int64_t now_us, struct rep_outbox_row *out)
 int rep_outbox_mark(struct db *d, int64_t id, const char *state, int attempts, int64_t next_us,
                     const char *reason, const char *transport, int64_t now_us)
 {
-    sqlite3_stmt *st = rep_ob_prep(d,
+    sqlite3_stmt *st = db_prepare(d,
         "UPDATE report_outbox SET state = ?2, attempts = ?3, next_us = ?4, reason = ?5,"
         " transport = coalesce(?6, transport),"
         " sent_us = CASE WHEN ?2 = 'sent' THEN ?7 ELSE sent_us END WHERE id = ?1");
@@ -153,7 +143,7 @@ int rep_outbox_mark(struct db *d, int64_t id, const char *state, int attempts, i
 
 int rep_outbox_retry_failed(struct db *d, int64_t now_us)
 {
-    sqlite3_stmt *st = rep_ob_prep(d, "UPDATE report_outbox SET state = 'pending', attempts = 0,"
+    sqlite3_stmt *st = db_prepare(d, "UPDATE report_outbox SET state = 'pending', attempts = 0,"
                                       " next_us = ?1 WHERE state = 'failed'");
     if (!st)
         return DB_ERR_IO;
@@ -164,7 +154,7 @@ int rep_outbox_retry_failed(struct db *d, int64_t now_us)
 
 int64_t rep_outbox_depth(struct db *d)
 {
-    sqlite3_stmt *st = rep_ob_prep(d, "SELECT count(*) FROM report_outbox"
+    sqlite3_stmt *st = db_prepare(d, "SELECT count(*) FROM report_outbox"
                                       " WHERE state IN ('pending','failed')");
     if (!st)
         return DB_ERR_IO;
@@ -211,7 +201,7 @@ static json_t *rep_ob_row(sqlite3_stmt *st)
 
 json_t *rep_outbox_incident_state(struct db *d, int64_t incident_id)
 {
-    sqlite3_stmt *st = rep_ob_prep(d, "SELECT " REP_OB_COLS ", (SELECT count(*) FROM"
+    sqlite3_stmt *st = db_prepare(d, "SELECT " REP_OB_COLS ", (SELECT count(*) FROM"
                                       " report_outbox s WHERE s.incident_id = ?1 AND"
                                       " s.state = 'sent') FROM report_outbox"
                                       " WHERE incident_id = ?1 ORDER BY version_us DESC LIMIT 1");
@@ -230,7 +220,7 @@ json_t *rep_outbox_incident_state(struct db *d, int64_t incident_id)
 
 json_t *rep_outbox_list(struct db *d, const char *state, int limit, int offset)
 {
-    sqlite3_stmt *st = rep_ob_prep(d, "SELECT " REP_OB_COLS " FROM report_outbox"
+    sqlite3_stmt *st = db_prepare(d, "SELECT " REP_OB_COLS " FROM report_outbox"
                                       " WHERE ?1 IS NULL OR state = ?1"
                                       " ORDER BY id DESC LIMIT ?2 OFFSET ?3");
     if (!st)
@@ -243,7 +233,7 @@ json_t *rep_outbox_list(struct db *d, const char *state, int limit, int offset)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(arr, rep_ob_row(st));
     rep_ob_done(d, st, rc, "list");
-    st = rep_ob_prep(d, "SELECT state, count(*) FROM report_outbox GROUP BY state");
+    st = db_prepare(d, "SELECT state, count(*) FROM report_outbox GROUP BY state");
     if (st) {
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
             json_object_set_new(counts, (const char *)sqlite3_column_text(st, 0),
@@ -255,7 +245,7 @@ json_t *rep_outbox_list(struct db *d, const char *state, int limit, int offset)
 
 json_t *rep_outbox_get(struct db *d, int64_t id)
 {
-    sqlite3_stmt *st = rep_ob_prep(d, "SELECT " REP_OB_COLS ", bundle, signature"
+    sqlite3_stmt *st = db_prepare(d, "SELECT " REP_OB_COLS ", bundle, signature"
                                       " FROM report_outbox WHERE id = ?1");
     json_t *o = NULL;
     if (!st)

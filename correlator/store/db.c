@@ -47,6 +47,16 @@ int db_exec(struct db *d, const char *sql, const char *what)
     return 0;
 }
 
+sqlite3_stmt *db_prepare(struct db *d, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("db", "%s: prepare failed: %s: %.80s", d->path, sqlite3_errmsg(d->h), sql);
+        return NULL;
+    }
+    return st;
+}
+
 sqlite3_stmt *db_stmt(struct db *d, const char *sql)
 {
     for (int i = 0; i < d->ncache; i++) {
@@ -56,11 +66,9 @@ sqlite3_stmt *db_stmt(struct db *d, const char *sql)
             return d->cache[i].st;
         }
     }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("db", "%s: prepare failed: %s: %.80s", d->path, sqlite3_errmsg(d->h), sql);
+    sqlite3_stmt *st = db_prepare(d, sql);
+    if (st == NULL)
         return NULL;
-    }
     if (d->ncache < DB_STMT_CACHE) {
         d->cache[d->ncache].sql = sql;
         d->cache[d->ncache].st = st;

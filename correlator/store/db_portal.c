@@ -12,16 +12,6 @@
 #include "store/db_incident.h"
 #include "store/db_private.h"
 
-static sqlite3_stmt *db_portal_prep(struct db *d, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("db", "%s: prepare failed: %s: %.80s", d->path, sqlite3_errmsg(d->h), sql);
-        return NULL;
-    }
-    return st;
-}
-
 /* Run a prepared write to completion and finalize it. 0 or DB_ERR_IO. */
 static int db_portal_done(struct db *d, sqlite3_stmt *st, const char *what)
 {
@@ -42,7 +32,7 @@ static void db_portal_copy(char *out, size_t cap, sqlite3_stmt *st, int col)
 
 int db_portal_user_get(struct db *d, const char *name, struct db_portal_user *u)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "SELECT role, pw_hash, lang, tz FROM users"
+    sqlite3_stmt *st = db_prepare(d, "SELECT role, pw_hash, lang, tz FROM users"
                                          " WHERE name = ?");
     if (!st)
         return DB_ERR_IO;
@@ -68,7 +58,7 @@ int db_portal_set_password(struct db *d, const char *name, const char *pw_hash,
     int rc = db_begin(d);
     if (rc)
         return rc;
-    sqlite3_stmt *st = db_portal_prep(d, "UPDATE users SET pw_hash = ? WHERE name = ?");
+    sqlite3_stmt *st = db_prepare(d, "UPDATE users SET pw_hash = ? WHERE name = ?");
     if (!st) {
         rc = DB_ERR_IO;
         goto out;
@@ -94,7 +84,7 @@ out:
 
 int db_portal_set_prefs(struct db *d, const char *name, const char *lang, const char *tz)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "UPDATE users SET lang = coalesce(?1, lang),"
+    sqlite3_stmt *st = db_prepare(d, "UPDATE users SET lang = coalesce(?1, lang),"
                                          " tz = coalesce(?2, tz) WHERE name = ?3");
     if (!st)
         return DB_ERR_IO;
@@ -110,7 +100,7 @@ int db_portal_set_prefs(struct db *d, const char *name, const char *lang, const 
 int db_portal_session_add(struct db *d, const unsigned char hash[DB_AUTH_HASH_LEN],
                           const char *user, const char *csrf, const char *peer, int64_t now_us)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "INSERT INTO sessions (hash, user, csrf, created_us,"
+    sqlite3_stmt *st = db_prepare(d, "INSERT INTO sessions (hash, user, csrf, created_us,"
                                          " last_us, peer) VALUES (?,?,?,?,?,?)");
     if (!st)
         return DB_ERR_IO;
@@ -125,7 +115,7 @@ int db_portal_session_add(struct db *d, const unsigned char hash[DB_AUTH_HASH_LE
 
 int db_portal_session_delete(struct db *d, const unsigned char hash[DB_AUTH_HASH_LEN])
 {
-    sqlite3_stmt *st = db_portal_prep(d, "DELETE FROM sessions WHERE hash = ?");
+    sqlite3_stmt *st = db_prepare(d, "DELETE FROM sessions WHERE hash = ?");
     if (!st)
         return DB_ERR_IO;
     sqlite3_bind_blob(st, 1, hash, DB_AUTH_HASH_LEN, SQLITE_STATIC);
@@ -135,7 +125,7 @@ int db_portal_session_delete(struct db *d, const unsigned char hash[DB_AUTH_HASH
 int db_portal_session_get(struct db *d, const unsigned char hash[DB_AUTH_HASH_LEN],
                           int64_t idle_us, int64_t now_us, struct db_portal_session *s)
 {
-    sqlite3_stmt *st = db_portal_prep(d,
+    sqlite3_stmt *st = db_prepare(d,
         "SELECT s.user, u.role, s.csrf, s.last_us, u.lang, u.tz FROM sessions s"
         " JOIN users u ON u.name = s.user WHERE s.hash = ?");
     if (!st)
@@ -159,7 +149,7 @@ int db_portal_session_get(struct db *d, const unsigned char hash[DB_AUTH_HASH_LE
         return DB_ERR_NOENT;
     }
     if (now_us - last > 60 * 1000000LL) {
-        st = db_portal_prep(d, "UPDATE sessions SET last_us = ? WHERE hash = ?");
+        st = db_prepare(d, "UPDATE sessions SET last_us = ? WHERE hash = ?");
         if (!st)
             return DB_ERR_IO;
         sqlite3_bind_int64(st, 1, now_us);
@@ -172,14 +162,14 @@ int db_portal_session_get(struct db *d, const unsigned char hash[DB_AUTH_HASH_LE
 
 int db_portal_expire(struct db *d, int64_t cutoff_us, int64_t fail_cutoff_us)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "DELETE FROM sessions WHERE last_us < ?");
+    sqlite3_stmt *st = db_prepare(d, "DELETE FROM sessions WHERE last_us < ?");
     if (!st)
         return DB_ERR_IO;
     sqlite3_bind_int64(st, 1, cutoff_us);
     if (db_portal_done(d, st, "expire sessions") != 0)
         return DB_ERR_IO;
     int n = sqlite3_changes(d->h);
-    st = db_portal_prep(d, "DELETE FROM login_failures WHERE at_us < ?");
+    st = db_prepare(d, "DELETE FROM login_failures WHERE at_us < ?");
     if (!st)
         return DB_ERR_IO;
     sqlite3_bind_int64(st, 1, fail_cutoff_us);
@@ -190,7 +180,7 @@ int db_portal_expire(struct db *d, int64_t cutoff_us, int64_t fail_cutoff_us)
 
 int db_portal_fail_add(struct db *d, const char *key, int64_t now_us)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "INSERT INTO login_failures (key, at_us) VALUES (?,?)");
+    sqlite3_stmt *st = db_prepare(d, "INSERT INTO login_failures (key, at_us) VALUES (?,?)");
     if (!st)
         return DB_ERR_IO;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -201,7 +191,7 @@ int db_portal_fail_add(struct db *d, const char *key, int64_t now_us)
 int db_portal_fail_count(struct db *d, const char *key, int64_t since_us, int *n,
                          int64_t *oldest_us)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "SELECT count(*), min(at_us) FROM login_failures"
+    sqlite3_stmt *st = db_prepare(d, "SELECT count(*), min(at_us) FROM login_failures"
                                          " WHERE key = ? AND at_us >= ?");
     if (!st)
         return DB_ERR_IO;
@@ -219,7 +209,7 @@ int db_portal_fail_count(struct db *d, const char *key, int64_t since_us, int *n
 
 int db_portal_fail_clear(struct db *d, const char *key)
 {
-    sqlite3_stmt *st = db_portal_prep(d, "DELETE FROM login_failures WHERE key = ?");
+    sqlite3_stmt *st = db_prepare(d, "DELETE FROM login_failures WHERE key = ?");
     if (!st)
         return DB_ERR_IO;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);

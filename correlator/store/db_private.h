@@ -23,6 +23,9 @@ struct db {
 /* A prepared statement for a static SQL string, reset and with its bindings
  * cleared; cached for the life of the db. NULL on error (logged). */
 sqlite3_stmt *db_stmt(struct db *d, const char *sql);
+/* A fresh (uncached) prepared statement the caller finalizes, for SQL built
+ * at run time or used once. NULL on error (logged with the SQL). */
+sqlite3_stmt *db_prepare(struct db *d, const char *sql);
 /* Run SQL without results; 0 or DB_ERR_IO (logged with what). */
 int db_exec(struct db *d, const char *sql, const char *what);
 /* Bind a text or NULL when s is NULL. */

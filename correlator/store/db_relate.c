@@ -15,11 +15,9 @@
 /* Run sql with ?1 = a and ?2 = b (and ?3 = text when given). 0 or DB_ERR_IO. */
 static int db_relate_run(struct db *d, const char *sql, int64_t a, int64_t b, const char *text)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("db", "%s: prepare failed: %s: %.80s", d->path, sqlite3_errmsg(d->h), sql);
+    sqlite3_stmt *st = db_prepare(d, sql);
+    if (st == NULL)
         return DB_ERR_IO;
-    }
     db_bind_named_int64(st, "?1", a);
     db_bind_named_int64(st, "?2", b);
     db_bind_named_text(st, "?3", text);
@@ -35,8 +33,8 @@ static int db_relate_run(struct db *d, const char *sql, int64_t a, int64_t b, co
 /* 1 when the query returns a row, 0 when not, DB_ERR_IO. */
 static int db_relate_exists(struct db *d, const char *sql, int64_t a, const char *text)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = db_prepare(d, sql);
+    if (st == NULL)
         return DB_ERR_IO;
     sqlite3_bind_int64(st, 1, a);
     if (text)

@@ -14,16 +14,6 @@
 #include "store/db_incident.h"
 #include "store/db_private.h"
 
-static sqlite3_stmt *db_sup_prep(struct db *d, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("db", "%s: prepare failed: %s: %.80s", d->path, sqlite3_errmsg(d->h), sql);
-        return NULL;
-    }
-    return st;
-}
-
 static json_t *db_sup_time(int64_t us)
 {
     char t[40];
@@ -43,7 +33,7 @@ int db_sup_add(struct db *d, const char *rule_id, const char *address, const cha
         return rc;
     sqlite3_stmt *st = NULL;
     if (incident_id > 0) {
-        st = db_sup_prep(d, "SELECT 1 FROM incidents WHERE id = ?");
+        st = db_prepare(d, "SELECT 1 FROM incidents WHERE id = ?");
         if (!st) {
             rc = DB_ERR_IO;
             goto out;
@@ -54,7 +44,7 @@ int db_sup_add(struct db *d, const char *rule_id, const char *address, const cha
         if (rc)
             goto out;
     }
-    st = db_sup_prep(d, "INSERT INTO suppressions (rule_id, address, reason, expires_us,"
+    st = db_prepare(d, "INSERT INTO suppressions (rule_id, address, reason, expires_us,"
                         " created_by, created_us, incident_id) VALUES (?,?,?,?,?,?,?)");
     if (!st) {
         rc = DB_ERR_IO;
@@ -94,7 +84,7 @@ int db_sup_delete(struct db *d, int64_t id, const char *actor)
         return rc;
     json_t *detail = NULL;
     int64_t incident = 0;
-    sqlite3_stmt *st = db_sup_prep(d, "SELECT rule_id, address, reason, hits, incident_id"
+    sqlite3_stmt *st = db_prepare(d, "SELECT rule_id, address, reason, hits, incident_id"
                                       " FROM suppressions WHERE id = ?");
     if (!st) {
         rc = DB_ERR_IO;
@@ -115,7 +105,7 @@ int db_sup_delete(struct db *d, int64_t id, const char *actor)
                        "hits", (json_int_t)sqlite3_column_int64(st, 3));
     incident = sqlite3_column_int64(st, 4);
     sqlite3_finalize(st);
-    st = db_sup_prep(d, "DELETE FROM suppressions WHERE id = ?");
+    st = db_prepare(d, "DELETE FROM suppressions WHERE id = ?");
     if (!st) {
         rc = DB_ERR_IO;
         goto out;
@@ -138,7 +128,7 @@ json_t *db_sup_list(struct db *d)
 {
     /* The incident it was made from lends its title (the rule's title when
      * its rule is the suppressed one) to the portal's list. */
-    sqlite3_stmt *st = db_sup_prep(d, "SELECT s.id, s.rule_id, s.address, s.reason,"
+    sqlite3_stmt *st = db_prepare(d, "SELECT s.id, s.rule_id, s.address, s.reason,"
                                       " s.expires_us, s.created_by, s.created_us,"
                                       " s.incident_id, s.hits, s.last_hit_us, i.title,"
                                       " i.title_vi, i.rule_id FROM suppressions s"
@@ -187,7 +177,7 @@ int db_sup_active(struct db *d, int64_t now_us, struct db_sup **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = db_sup_prep(d, "SELECT id, rule_id, address, expires_us FROM"
+    sqlite3_stmt *st = db_prepare(d, "SELECT id, rule_id, address, expires_us FROM"
                                       " suppressions WHERE expires_us > ? ORDER BY id");
     if (!st)
         return DB_ERR_IO;
@@ -242,7 +232,7 @@ int db_sup_hit(struct db *d, int64_t id, int64_t now_us)
 
 int64_t db_sup_incident_count(struct db *d, int64_t incident_id)
 {
-    sqlite3_stmt *st = db_sup_prep(d, "SELECT coalesce(sum(hits), 0) FROM suppressions"
+    sqlite3_stmt *st = db_prepare(d, "SELECT coalesce(sum(hits), 0) FROM suppressions"
                                       " WHERE incident_id = ?");
     int64_t n = 0;
     if (!st)
