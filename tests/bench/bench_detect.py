@@ -47,15 +47,15 @@ def main():
     shutil.rmtree(cache, ignore_errors=True)
     common = ["--set", "detect.sgh-mpm-caching-path=" + cache]
 
-    cold, _, _, err, rc = bench_sensor.run_measured([a.sensor, "-T", "-S", rules] + common)
+    cold, _, _, err, rc, _ = bench_sensor.run_measured([a.sensor, "-T", "-S", rules] + common)
     if rc != 0:
         print("bench-detect: rule load failed: " + err[-500:])
         return 1
-    warm, warm_rss, out, _, _ = bench_sensor.run_measured([a.sensor, "-T", "-S", rules] + common)
+    warm, warm_rss, out, _, _, _ = bench_sensor.run_measured([a.sensor, "-T", "-S", rules] + common)
     loaded = [l for l in out.splitlines() if "successfully loaded" in l]
 
     b_sec, pkts, byts = bench_sensor.bare(a, pcap)
-    _, _, nout, nerr, rc = bench_sensor.run_measured([a.naive, rules, pcap])
+    _, _, nout, nerr, rc, _ = bench_sensor.run_measured([a.naive, rules, pcap])
     if rc != 0:
         print("bench-detect: naive scan failed: " + nerr[-300:])
         return 1
@@ -75,7 +75,7 @@ def main():
         d = os.path.join(a.out, f"detect-w{w}")
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-        sec, rss, _, err, rc = bench_sensor.run_measured(
+        sec, rss, _, err, rc, _ = bench_sensor.run_measured(
             [a.sensor, "-r", pcap, "-l", d, "-S", rules, "--workers", str(w), "-k", "none",
              "--set", "outputs.eve-log.types.flow=no"] + common)
         if rc != 0:
