@@ -7,8 +7,12 @@
  * TCP flows take an nDPI struct only at their first payload packet; the
  * header-only packets before it are replayed then as synthetic headers built
  * from the flow key (dpi_replay), so nDPI sees the same handshake and packet
- * count it would have seen live.
+ * count it would have seen live. A TCP flow that ends without payload (a
+ * port scan) gets nDPI's verdict without the replay (dpi_giveup_headers):
+ * the state header-only packets leave in an nDPI flow is rebuilt in a scratch
+ * struct and nDPI's own ndpi_detection_giveup() runs on it.
  */
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -29,6 +33,9 @@
  * dissecting after NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT (32) packets, so
  * more would change nothing. */
 #define DPI_REPLAY_MAX   32
+/* The nDPI release dpi_giveup_headers() was checked against; any other
+ * replays payload-less TCP flows instead. */
+#define DPI_HEADERS_REVISION "4.2.0"
 #define DPI_TH_FIN 0x01u
 #define DPI_TH_SYN 0x02u
 #define DPI_TH_ACK 0x10u
@@ -66,6 +73,8 @@ struct dpi {
     struct dpi_free_node *names_free;
     struct dpi_chunk *names_chunks;
     uint8_t synth[40 + 20];     /* one synthetic IPv6 + TCP header (dpi_synth) */
+    struct ndpi_flow_struct *scratch; /* dpi_giveup_headers' flow struct */
+    bool headers_exact;         /* nDPI is the version dpi_giveup_headers mirrors */
     struct dpi_stats st;
     struct dpi_name_slot names_cache[DPI_NAME_SLOTS]; /* dpi_proto_name */
 };
@@ -122,6 +131,10 @@ struct dpi *dpi_new(uint32_t max_active)
     ndpi_finalize_initialization(d->ndpi);
     d->flow_size = (ndpi_detection_get_sizeof_ndpi_flow_struct() + 15) & ~(size_t)15;
     d->max_active = max_active;
+    d->scratch = calloc(1, d->flow_size);
+    if (d->scratch == NULL)
+        goto fail;
+    d->headers_exact = strcmp(ndpi_revision(), DPI_HEADERS_REVISION) == 0;
     return d;
 fail:
     log_error("dpi", "cannot initialise nDPI %s: out of memory", ndpi_revision());
@@ -145,6 +158,7 @@ void dpi_free(struct dpi *d)
     }
     if (d->ndpi != NULL)
         ndpi_exit_detection_module(d->ndpi);
+    free(d->scratch);
     free(d);
 }
 
@@ -234,11 +248,11 @@ static bool dpi_is_tls_like(uint16_t id)
            id == NDPI_PROTOCOL_MAIL_SMTPS;
 }
 
-/* Copy what EVE reports out of the nDPI flow, then release it. */
-static void dpi_finish(struct dpi *d, struct flow *f, ndpi_protocol proto, bool guessed)
+/* Copy what EVE reports out of nDPI flow nf (may be NULL) into f's verdict. */
+static void dpi_take(struct dpi *d, struct flow *f, struct ndpi_flow_struct *nf, ndpi_protocol proto,
+                     bool guessed)
 {
     struct dpi_flow *df = &f->dpi;
-    struct ndpi_flow_struct *nf = df->ndpi;
 
     df->master = proto.master_protocol;
     df->app = proto.app_protocol;
@@ -267,8 +281,6 @@ static void dpi_finish(struct dpi *d, struct flow *f, ndpi_protocol proto, bool 
                 }
             }
         }
-        dpi_pool_put(d, nf);
-        df->ndpi = NULL;
     }
     if (guessed)
         d->st.guessed++;
@@ -276,6 +288,18 @@ static void dpi_finish(struct dpi *d, struct flow *f, ndpi_protocol proto, bool 
         d->st.classified++;
     if (df->master == NDPI_PROTOCOL_UNKNOWN && df->app == NDPI_PROTOCOL_UNKNOWN)
         d->st.unknown++;
+}
+
+/* Take the verdict from f's pooled nDPI flow, then return it to the pool. */
+static void dpi_finish(struct dpi *d, struct flow *f, ndpi_protocol proto, bool guessed)
+{
+    struct ndpi_flow_struct *nf = f->dpi.ndpi;
+
+    dpi_take(d, f, nf, proto, guessed);
+    if (nf != NULL) {
+        dpi_pool_put(d, nf);
+        f->dpi.ndpi = NULL;
+    }
 }
 
 static void dpi_giveup(struct dpi *d, struct flow *f)
@@ -372,6 +396,22 @@ static bool dpi_from_client(const struct flow *f, const struct packet *p)
     return p->sport == cport && memcmp(p->src, cip, 16) == 0;
 }
 
+/* The i-th (from 0) header-only packet dpi_replay() builds for f: the
+ * client's SYN and the server's SYN-ACK when the flow table saw them, then
+ * client ACKs. */
+enum dpi_replay_kind { DPI_RP_SYN, DPI_RP_SYNACK, DPI_RP_ACK };
+
+static enum dpi_replay_kind dpi_replay_kind(const struct flow *f, uint64_t i)
+{
+    bool syn = f->tcp_seen & FLOW_TCP_SYN, synack = f->tcp_seen & FLOW_TCP_SYNACK;
+
+    if (i == 0 && syn)
+        return DPI_RP_SYN;
+    if ((i == 0 && !syn && synack) || (i == 1 && syn && synack))
+        return DPI_RP_SYNACK;
+    return DPI_RP_ACK;
+}
+
 /* Replay the `prior` header-only packets of TCP flow f that nDPI did not see:
  * the client's SYN and the server's SYN-ACK when the flow table saw them,
  * then client ACKs. p (may be NULL) is the first packet that will be fed;
@@ -381,7 +421,6 @@ static bool dpi_from_client(const struct flow *f, const struct packet *p)
 static int dpi_replay(struct dpi *d, struct flow *f, const struct packet *p, uint64_t prior, uint64_t ms)
 {
     uint32_t cnext = 1001, snext = 5001;
-    bool syn = f->tcp_seen & FLOW_TCP_SYN, synack = f->tcp_seen & FLOW_TCP_SYNACK;
 
     if (p != NULL && (p->tcp_flags & DPI_TH_ACK)) {
         bool fc = dpi_from_client(f, p);
@@ -392,16 +431,113 @@ static int dpi_replay(struct dpi *d, struct flow *f, const struct packet *p, uin
         prior = DPI_REPLAY_MAX;
     for (uint64_t i = 0; i < prior; i++) {
         uint32_t len;
-        if (i == 0 && syn)
+        switch (dpi_replay_kind(f, i)) {
+        case DPI_RP_SYN:
             len = dpi_synth(d, f, true, DPI_TH_SYN, cnext - 1, 0);
-        else if ((i == 0 && !syn && synack) || (i == 1 && syn && synack))
+            break;
+        case DPI_RP_SYNACK:
             len = dpi_synth(d, f, false, DPI_TH_SYN | DPI_TH_ACK, snext - 1, cnext);
-        else
+            break;
+        default:
             len = dpi_synth(d, f, true, DPI_TH_ACK, cnext, snext);
+            break;
+        }
         if (dpi_feed(d, f, d->synth, len, ms, i + 1, 6))
             return 1;
     }
     return 0;
+}
+
+/* Ports and IPv4 addresses that nDPI 4.2's dissectors for header-only TCP
+ * packets classify without payload: Targus Getdata by port (5001, 5201) and
+ * TeamViewer by address (95.211.37.195-203, 178.77.120.0/25), read from
+ * ndpi_search_targus_getdata and ndpi_search_teamview of the 4.2 library.
+ * The six other header-only dissectors (eDonkey, Jabber, Steam, Telegram,
+ * Hangout, tinc) need payload to classify. Such flows are replayed. */
+static bool dpi_port_dissected(uint16_t port)
+{
+    return port == 5001 || port == 5201;
+}
+
+static bool dpi_addr4_dissected(const uint8_t *a)
+{
+    uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+    return v - 0x5fd325c3u <= 8u || (v & 0xffffff80u) == 0xb24d7800u;
+}
+
+/* At the end of TCP flow f, which carried no payload: the verdict that
+ * dpi_replay() of its n header-only packets followed by
+ * ndpi_detection_giveup() would give, without feeding nDPI. For such packets
+ * nDPI 4.2 only records the guesses of the flow's first packet (by port,
+ * ndpi_guess_protocol_id, and by address, the patricia tree), the addresses
+ * and ports of its last one and the time, then runs the header-only
+ * dissectors (see dpi_port_dissected). That state is written into a zeroed
+ * scratch flow struct and nDPI's own giveup runs on it, so the port and
+ * address guesses, category and risks are nDPI's. Returns 0 with the verdict
+ * set, or -1 when the shortcut is not known to be exact for f (another nDPI
+ * version, a flow a header-only dissector would classify, or a verdict taken
+ * from one of nDPI's LRU caches, which the replay can reach earlier and
+ * report as detected): the caller then replays. */
+static int dpi_giveup_headers(struct dpi *d, struct flow *f, uint64_t n, uint64_t ms)
+{
+    const struct flow_key *k = &f->key;
+    struct ndpi_flow_struct *nf = d->scratch;
+    const uint8_t *cip = f->client_is_lo ? k->ip_lo : k->ip_hi;
+    const uint8_t *sip = f->client_is_lo ? k->ip_hi : k->ip_lo;
+    uint16_t cport = f->client_is_lo ? k->port_lo : k->port_hi;
+    uint16_t sport = f->client_is_lo ? k->port_hi : k->port_lo;
+    uint64_t m = n < DPI_REPLAY_MAX ? n : DPI_REPLAY_MAX;
+    uint8_t user_proto = 0, was_guessed = 0;
+    int rc = -1;
+
+    if (!d->headers_exact || m == 0 || dpi_port_dissected(cport) || dpi_port_dissected(sport))
+        return -1;
+    if (k->ipver == 4 && (dpi_addr4_dissected(cip) || dpi_addr4_dissected(sip)))
+        return -1;
+    bool first_c = dpi_replay_kind(f, 0) != DPI_RP_SYNACK;
+    bool last_c = dpi_replay_kind(f, m - 1) != DPI_RP_SYNACK;
+
+    memset(nf, 0, d->flow_size);
+    nf->l4_proto = 6;
+    nf->is_ipv6 = k->ipver == 6;
+    nf->init_finished = 1;
+    nf->protocol_id_already_guessed = 1;
+    nf->num_processed_pkts = (uint16_t)m;
+    nf->last_packet_time_ms = ms;
+    nf->sport = htons(last_c ? cport : sport);
+    nf->dport = htons(last_c ? sport : cport);
+    if (k->ipver == 4) {
+        memcpy(&nf->saddr, last_c ? cip : sip, 4);
+        memcpy(&nf->daddr, last_c ? sip : cip, 4);
+    }
+    /* ndpi_do_guess on the first packet: by port, then (IPv4 only) by the
+     * source address and port, else the destination's; all network order. */
+    uint16_t fsp = first_c ? cport : sport, fdp = first_c ? sport : cport;
+    uint16_t gp = ndpi_guess_protocol_id(d->ndpi, nf, 6, fsp, fdp, &user_proto);
+    uint16_t gh = NDPI_PROTOCOL_UNKNOWN;
+    if (k->ipver == 4) {
+        struct in_addr a;
+        memcpy(&a, first_c ? cip : sip, 4);
+        gh = ndpi_network_port_ptree_match(d->ndpi, &a, htons(fsp));
+        if (gh == NDPI_PROTOCOL_UNKNOWN) {
+            memcpy(&a, first_c ? sip : cip, 4);
+            gh = ndpi_network_port_ptree_match(d->ndpi, &a, htons(fdp));
+        }
+    }
+    if (user_proto || gp >= NDPI_MAX_SUPPORTED_PROTOCOLS || gh >= NDPI_MAX_SUPPORTED_PROTOCOLS)
+        goto out; /* custom protocols: nDPI takes another path */
+    nf->guessed_protocol_id = gp;
+    nf->guessed_host_protocol_id = gh;
+    ndpi_protocol proto = ndpi_detection_giveup(d->ndpi, nf, 1, &was_guessed);
+    if (nf->confidence == NDPI_CONFIDENCE_DPI_CACHE)
+        goto out;
+    dpi_take(d, f, nf, proto, true);
+    d->st.headers_direct++;
+    rc = 0;
+out:
+    ndpi_free_flow_data(nf);
+    return rc;
 }
 
 /* Take an nDPI struct for f; 0, or -1 when the pool is exhausted (counted,
@@ -445,12 +581,16 @@ void dpi_flow_end(struct dpi *d, struct flow *f)
 {
     struct dpi_flow *df = &f->dpi;
 
-    /* A TCP flow that never carried payload: its header-only packets now,
-     * then the same giveup (port and address guesses) as any other. */
-    if (!df->done && df->ndpi == NULL && f->key.proto == 6 && dpi_attach(d, f) == 0) {
+    /* A TCP flow that never carried payload: nDPI's giveup on the state its
+     * header-only packets would have left, else those packets replayed and
+     * the same giveup (port and address guesses) as any other. */
+    if (!df->done && df->ndpi == NULL && f->key.proto == 6) {
         uint64_t n = f->pkts[0] + f->pkts[1];
-        struct timeval t = f->last;
-        if (dpi_replay(d, f, NULL, n, (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_usec / 1000u))
+        uint64_t ms = (uint64_t)f->last.tv_sec * 1000u + (uint64_t)f->last.tv_usec / 1000u;
+        if (dpi_giveup_headers(d, f, n, ms) == 0)
+            return;
+        d->st.headers_replayed++;
+        if (dpi_attach(d, f) == 0 && dpi_replay(d, f, NULL, n, ms))
             return;
     }
     if (df->ndpi != NULL && !df->done)

@@ -8,9 +8,10 @@
  * (688 bytes) comes from a per-worker pool and goes back to it (and its
  * results are copied into struct dpi_flow) as soon as the verdict is final,
  * so a classified flow costs no nDPI memory. A TCP flow takes one only at
- * its first payload packet (or its end, for the giveup): its header-only
- * packets are replayed to nDPI then, so a port scan's flows cost none while
- * they are open. Not thread-safe: one per worker.
+ * its first payload packet: its header-only packets are replayed to nDPI
+ * then, so a port scan's flows cost none while they are open. One that ends
+ * without payload is given up on at its end from the state those packets
+ * would have left (same verdict, no replay). Not thread-safe: one per worker.
  */
 #ifndef CANH_DPI_NDPI_H
 #define CANH_DPI_NDPI_H
@@ -28,6 +29,9 @@ struct dpi_stats {
     uint64_t unknown;        /* final verdict Unknown */
     uint64_t pool_exhausted; /* flows left unclassified (no nDPI flow struct free) or
                               * without their names (no names record free) */
+    uint64_t headers_direct; /* payload-less TCP flows given up on without a replay */
+    uint64_t headers_replayed; /* payload-less TCP flows whose header-only packets were
+                                * replayed instead (see dpi_flow_end) */
     uint64_t active;         /* nDPI flow structs in use */
     uint64_t pool_bytes;     /* bytes of pooled nDPI flow structs and names records */
 };

@@ -3,7 +3,8 @@
  * flow holds no nDPI state before its first payload, the handshake replayed
  * then is what nDPI would have seen live (its handshake flags and sequence
  * tracking, read from the nDPI flow struct), a scan flow still gets its port
- * guess at its end, and names records are taken only when there is a name.
+ * guess at its end (without a replay: test_dpi_headers.c checks that shortcut
+ * against the replay), and names records are taken only when there is a name.
  */
 #include <string.h>
 
@@ -125,6 +126,9 @@ TEST(scan_flow_holds_no_ndpi_state_and_gets_its_port_guess_at_end)
     CHECK_EQ_INT(t.guessed, 1);
     CHECK_EQ_INT(t.had_names, 0);
     CHECK_EQ_INT((int)dpi_get_stats(t.d)->active, 0);
+    /* given up on without a replay: still no pooled nDPI struct */
+    CHECK_EQ_INT((int)dpi_get_stats(t.d)->headers_direct, 1);
+    CHECK_EQ_INT((int)dpi_get_stats(t.d)->pool_bytes, 0);
     teardown(&t);
 }
 
