@@ -62,6 +62,23 @@ struct dpi_name_slot {
     char name[DPI_NAME_LEN];
 };
 
+/* The guesses dpi_giveup_headers() asks nDPI for are pure functions of a
+ * port or of an address and port (nDPI's default-ports tree and IP patricia
+ * tree do not change after start), and scans ask the same ones over and
+ * over: each worker keeps nDPI's answers. Ports: one entry per TCP port.
+ * Addresses: a direct-mapped table of (IPv4 address, port) -> protocol;
+ * a hit compares the whole key, a miss asks nDPI. */
+#define DPI_PORT_UNSET  0xffffu /* not asked yet */
+#define DPI_PORT_CUSTOM 0xfffeu /* a user-defined protocol: always ask nDPI */
+#define DPI_HOST_SLOTS  1024
+
+struct dpi_host_slot {
+    uint32_t addr;              /* network order */
+    uint16_t port;              /* network order */
+    uint8_t used;
+    uint16_t proto;
+};
+
 struct dpi {
     struct ndpi_detection_module_struct *ndpi;
     size_t flow_size;
@@ -75,6 +92,8 @@ struct dpi {
     uint8_t synth[40 + 20];     /* one synthetic IPv6 + TCP header (dpi_synth) */
     struct ndpi_flow_struct *scratch; /* dpi_giveup_headers' flow struct */
     bool headers_exact;         /* nDPI is the version dpi_giveup_headers mirrors */
+    struct dpi_host_slot host_memo[DPI_HOST_SLOTS]; /* dpi_host_proto */
+    uint16_t tcp_port_proto[65536]; /* dpi_tcp_port_proto; DPI_PORT_UNSET until asked */
     struct dpi_stats st;
     struct dpi_name_slot names_cache[DPI_NAME_SLOTS]; /* dpi_proto_name */
 };
@@ -135,6 +154,7 @@ struct dpi *dpi_new(uint32_t max_active)
     if (d->scratch == NULL)
         goto fail;
     d->headers_exact = strcmp(ndpi_revision(), DPI_HEADERS_REVISION) == 0;
+    memset(d->tcp_port_proto, 0xff, sizeof(d->tcp_port_proto));
     return d;
 fail:
     log_error("dpi", "cannot initialise nDPI %s: out of memory", ndpi_revision());
@@ -466,6 +486,56 @@ static bool dpi_addr4_dissected(const uint8_t *a)
     return v - 0x5fd325c3u <= 8u || (v & 0xffffff80u) == 0xb24d7800u;
 }
 
+/* nDPI's protocol for TCP port p alone (its default-ports tree), memoized. */
+static uint16_t dpi_tcp_port_proto(struct dpi *d, uint16_t p)
+{
+    uint16_t v = d->tcp_port_proto[p];
+
+    if (v == DPI_PORT_UNSET) {
+        uint8_t user_proto = 0;
+        v = ndpi_guess_protocol_id(d->ndpi, NULL, 6, p, p, &user_proto);
+        if (user_proto)
+            v = DPI_PORT_CUSTOM;
+        d->tcp_port_proto[p] = v;
+    }
+    return v;
+}
+
+/* ndpi_guess_protocol_id(.., IPPROTO_TCP, a, b, ..) from the per-port
+ * answers: nDPI 4.2 looks both ports up in its default-ports tree, the lower
+ * one first (ndpi_get_guessed_protocol_id), and its entries all name a
+ * protocol. A zero port or a user-defined protocol goes to nDPI. */
+static uint16_t dpi_guess_tcp_port(struct dpi *d, uint16_t a, uint16_t b, uint8_t *user_proto)
+{
+    if (a != 0 && b != 0) {
+        uint16_t v = dpi_tcp_port_proto(d, a < b ? a : b);
+        if (v == NDPI_PROTOCOL_UNKNOWN)
+            v = dpi_tcp_port_proto(d, a < b ? b : a);
+        if (v != DPI_PORT_CUSTOM) {
+            *user_proto = 0;
+            return v;
+        }
+    }
+    return ndpi_guess_protocol_id(d->ndpi, NULL, 6, a, b, user_proto);
+}
+
+/* ndpi_network_port_ptree_match(addr, port), memoized (both network order). */
+static uint16_t dpi_host_proto(struct dpi *d, uint32_t addr, uint16_t port)
+{
+    uint32_t h = ((addr ^ ((uint32_t)port * 0x9e3779b1u)) * 0x9e3779b1u) >> 22;
+    struct dpi_host_slot *e = &d->host_memo[h % DPI_HOST_SLOTS];
+
+    if (!e->used || e->addr != addr || e->port != port) {
+        struct in_addr a;
+        a.s_addr = addr;
+        e->proto = ndpi_network_port_ptree_match(d->ndpi, &a, port);
+        e->addr = addr;
+        e->port = port;
+        e->used = 1;
+    }
+    return e->proto;
+}
+
 /* At the end of TCP flow f, which carried no payload: the verdict that
  * dpi_replay() of its n header-only packets followed by
  * ndpi_detection_giveup() would give, without feeding nDPI. For such packets
@@ -514,16 +584,15 @@ static int dpi_giveup_headers(struct dpi *d, struct flow *f, uint64_t n, uint64_
     /* ndpi_do_guess on the first packet: by port, then (IPv4 only) by the
      * source address and port, else the destination's; all network order. */
     uint16_t fsp = first_c ? cport : sport, fdp = first_c ? sport : cport;
-    uint16_t gp = ndpi_guess_protocol_id(d->ndpi, nf, 6, fsp, fdp, &user_proto);
+    uint16_t gp = dpi_guess_tcp_port(d, fsp, fdp, &user_proto);
     uint16_t gh = NDPI_PROTOCOL_UNKNOWN;
     if (k->ipver == 4) {
-        struct in_addr a;
-        memcpy(&a, first_c ? cip : sip, 4);
-        gh = ndpi_network_port_ptree_match(d->ndpi, &a, htons(fsp));
-        if (gh == NDPI_PROTOCOL_UNKNOWN) {
-            memcpy(&a, first_c ? sip : cip, 4);
-            gh = ndpi_network_port_ptree_match(d->ndpi, &a, htons(fdp));
-        }
+        uint32_t fsa, fda;
+        memcpy(&fsa, first_c ? cip : sip, 4);
+        memcpy(&fda, first_c ? sip : cip, 4);
+        gh = dpi_host_proto(d, fsa, htons(fsp));
+        if (gh == NDPI_PROTOCOL_UNKNOWN)
+            gh = dpi_host_proto(d, fda, htons(fdp));
     }
     if (user_proto || gp >= NDPI_MAX_SUPPORTED_PROTOCOLS || gh >= NDPI_MAX_SUPPORTED_PROTOCOLS)
         goto out; /* custom protocols: nDPI takes another path */

@@ -282,6 +282,63 @@ TEST(flows_the_header_only_dissectors_classify_are_replayed)
     dpi_free(d);
 }
 
+TEST(port_guess_from_per_port_answers_is_ndpis)
+{
+    struct dpi *d = dpi_new(64);
+    uint16_t known[2048];
+    int nk = 0, bad = 0;
+    uint8_t u1, u2;
+
+    /* the ports nDPI has a TCP default for, and some it has not */
+    for (uint32_t p = 1; p <= 65535; p++)
+        if (dpi_tcp_port_proto(d, (uint16_t)p) != NDPI_PROTOCOL_UNKNOWN && nk < 2000)
+            known[nk++] = (uint16_t)p;
+    CHECK(nk > 50 && nk < 2000);
+    for (uint32_t p = 7; p < 65536 && nk < 2048; p += 4099)
+        known[nk++] = (uint16_t)p;
+    known[nk++] = 0;
+    /* every port against each of them, both orders */
+    for (uint32_t a = 0; a <= 65535; a++) {
+        for (int i = 0; i < nk; i += (a % 97 == 0) ? 1 : 16) {
+            uint16_t b = known[i];
+            u1 = u2 = 7;
+            uint16_t m = dpi_guess_tcp_port(d, (uint16_t)a, b, &u1);
+            uint16_t n = ndpi_guess_protocol_id(d->ndpi, NULL, 6, (uint16_t)a, b, &u2);
+            if (m != n || u1 != u2)
+                bad++;
+            m = dpi_guess_tcp_port(d, b, (uint16_t)a, &u1);
+            if (m != n || u1 != u2)
+                bad++;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    dpi_free(d);
+}
+
+TEST(address_guess_memo_answers_as_ndpi)
+{
+    struct dpi *d = dpi_new(64);
+    int bad = 0, hits = 0;
+
+    /* addresses that collide in the table, listed ones among them, asked
+     * twice over in an order that evicts */
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < 50000; i++) {
+            uint8_t ip[4] = { (uint8_t)(8 + i % 200), (uint8_t)(i * 7), (uint8_t)(i >> 3), (uint8_t)i };
+            uint32_t a;
+            memcpy(&a, ip, 4);
+            uint16_t port = htons((uint16_t)((i % 5) == 0 ? 443 : 1000 + i % 3000));
+            struct in_addr in = { a };
+            uint16_t want = ndpi_network_port_ptree_match(d->ndpi, &in, port);
+            bad += dpi_host_proto(d, a, port) != want;
+            hits += want != NDPI_PROTOCOL_UNKNOWN;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(hits > 0);
+    dpi_free(d);
+}
+
 static void put16(uint8_t *b, uint16_t v) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; }
 
 /* An IPv4 TCP segment with payload into nf, as the sensor feeds nDPI. */
@@ -302,7 +359,8 @@ static ndpi_protocol feed(struct dpi *d, struct ndpi_flow_struct *nf, const uint
     b[20 + 12] = 5 << 4;
     b[20 + 13] = flags;
     put16(b + 20 + 14, 65535);
-    memcpy(b + 40, pl, plen);
+    if (plen > 0)
+        memcpy(b + 40, pl, plen);
     return ndpi_detection_process_packet(d->ndpi, nf, b, (unsigned short)(40 + plen), T_MS - 5000);
 }
 
