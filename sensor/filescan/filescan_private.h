@@ -72,8 +72,9 @@ struct fscan {
     size_t nyara_paths;
     struct fscan_yara *rules;  /* under lock */
     uint64_t gen;              /* bumps on every swap; cache entries carry it */
-    _Atomic int reload_req;
-    _Atomic size_t yara_rules; /* rules in the current set (stream heads skip at 0) */    /* fscan_reload(); lock-free, so async-signal-safe */
+    _Atomic int reload_req;    /* fscan_reload(); lock-free, so async-signal-safe */
+    _Atomic size_t yara_rules; /* rules in the current file set */
+    _Atomic size_t yara_head_rules; /* ... and in its stream-head set (heads skip at 0) */
 
     /* bounded queue */
     pthread_mutex_t lock;

@@ -38,6 +38,9 @@ void fscan_watch_sighup(struct fscan *fs)
         return;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = fscan_on_hup;
+    /* a read interrupted by the signal (a pcap read from a pipe) resumes:
+     * without it libpcap ends the capture with EINTR */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGHUP, &sa, &fscan_old_hup);
 }
 
@@ -57,11 +60,18 @@ static void fscan_ctr_add(struct fscan *fs, enum fscan_ctr c, uint64_t n)
 
 struct fscan_yara *fscan_pool_compile(struct fscan *fs, struct fscan_yara_load_stats *st)
 {
-    struct fscan_yara *y = fscan_yara_load((const char *const *)fs->yara_paths,
-                                           fs->nyara_paths, st);
-    if (y != NULL)
-        log_notice("yara", "%zu rules from %zu files (did not compile, skipped: %zu rules, %zu files)",
-                   st->rules, st->files, st->rules_failed, st->files_failed);
+    /* the head set only when heads are scanned: it is a second compile */
+    struct fscan_yara *y = fscan_yara_load_sets((const char *const *)fs->yara_paths,
+                                                fs->nyara_paths, fs->cfg.stream_depth > 0, st);
+    if (y == NULL)
+        return NULL;
+    log_notice("yara", "%zu rules from %zu files (did not compile, skipped: %zu rules, %zu files)",
+               st->rules, st->files, st->rules_failed, st->files_failed);
+    if (st->heads && st->head_rules == st->rules)
+        log_notice("yara", "all %zu YARA rules scan stream heads", st->rules);
+    else if (st->heads)
+        log_notice("yara", "%zu of %zu YARA rules scan stream heads; the others need modules (%s)",
+                   st->head_rules, st->rules, st->modules[0] ? st->modules : "none imported");
     return y;
 }
 
@@ -124,13 +134,14 @@ static void fscan_hash_alert(void *arg, const struct fscan_hashlist_rule *r)
 }
 
 /* True when (flow, rule) already alerted (from a stream head or a file of
- * the same flow); records the pair otherwise. A flow without an id (0)
- * is never deduplicated. */
+ * the same flow); records the pair otherwise. The rule is known by its
+ * namespace:name, the same in the file and the head set. A flow without
+ * an id (0) is never deduplicated. */
 static bool fscan_alerted(struct fscan *fs, const struct flow *f, const void *rule)
 {
     if (f->flow_id == 0)
         return false;
-    uint64_t k = f->flow_id * 0x9e3779b97f4a7c15ull ^ ((uint64_t)(uintptr_t)rule * 0xff51afd7ed558ccdull);
+    uint64_t k = f->flow_id * 0x9e3779b97f4a7c15ull ^ (fscan_yara_rule_key(rule) * 0xff51afd7ed558ccdull);
     k |= 1;                                 /* 0 marks an empty slot */
     uint64_t old = atomic_exchange_explicit(&fs->alerted[(k >> 17) % FSCAN_ALERTED_SLOTS], k,
                                             memory_order_relaxed);
@@ -158,13 +169,16 @@ static void fscan_yara_alerts(struct fscan_thread_ctx *t, const struct fscan_job
     }
 }
 
-/* Scan with the current set; false when there is none (or it is empty). */
-static bool fscan_scan(struct fscan_thread_ctx *t, const uint8_t *d, size_t n,
+/* Scan with the current file set (head: its stream-head set); false when
+ * there is none (or it is empty). */
+static bool fscan_scan(struct fscan_thread_ctx *t, bool head, const uint8_t *d, size_t n,
                        struct fscan_yara_result *res)
 {
-    if (t->sc == NULL || fscan_yara_rule_count(fscan_yara_scanner_rules(t->sc)) == 0)
+    const struct fscan_yara *y = t->sc != NULL ? fscan_yara_scanner_rules(t->sc) : NULL;
+
+    if (y == NULL || (head ? fscan_yara_head_rule_count(y) : fscan_yara_rule_count(y)) == 0)
         return false;
-    if (fscan_yara_scan(t->sc, d, n, res) != 0)
+    if ((head ? fscan_yara_scan_head(t->sc, d, n, res) : fscan_yara_scan(t->sc, d, n, res)) != 0)
         fscan_ctr_add(t->fs, res->timeout ? FSC_YARA_TIMEOUT : FSC_YARA_ERR, 1);
     return true;
 }
@@ -196,7 +210,7 @@ static void fscan_do_file(struct fscan_thread_ctx *t, struct fscan_job *job)
         snprintf(fi->magic, sizeof(fi->magic), "%s", m != NULL ? m : "");
     }
     if (fi->data_complete && fi->size > 0 && t->sc != NULL &&
-        (scanned = fscan_scan(t, fi->data, fi->data_len, &res))) {
+        (scanned = fscan_scan(t, false, fi->data, fi->data_len, &res))) {
         fscan_ctr_add(fs, FSC_SCANNED, 1);
         fscan_ctr_add(fs, FSC_YARA_MATCH, (uint64_t)res.n);
     }
@@ -233,7 +247,7 @@ static void fscan_do_stream(struct fscan_thread_ctx *t, struct fscan_job *job)
 {
     struct fscan_yara_result res;
 
-    if (fscan_scan(t, job->sdata, job->slen, &res)) {
+    if (fscan_scan(t, true, job->sdata, job->slen, &res)) {
         fscan_ctr_add(t->fs, FSC_STREAM_SCANNED, 1);
         fscan_ctr_add(t->fs, FSC_STREAM_MATCH, (uint64_t)res.n);
         fscan_yara_alerts(t, job, NULL, &res);
@@ -259,6 +273,7 @@ static void fscan_reload_now(struct fscan *fs)
     fs->rules = y;
     fs->gen++;
     atomic_store(&fs->yara_rules, fscan_yara_rule_count(y));
+    atomic_store(&fs->yara_head_rules, fscan_yara_head_rule_count(y));
     pthread_mutex_unlock(&fs->lock);
     fscan_yara_unref(old);
 }

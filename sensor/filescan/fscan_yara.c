@@ -1,6 +1,7 @@
-/* fscan_yara: YARA compile with per-rule recovery, per-thread scanners and
- * rule accessors for EVE (see fscan_yara.h). The only file that includes
- * <yara.h>, so a libyara change stays here.
+/* fscan_yara: YARA compile with per-rule recovery, the stream-head set (the
+ * same sources, includes expanded, imports left out), per-thread scanners
+ * and rule accessors for EVE (see fscan_yara.h). The only file that
+ * includes <yara.h>, so a libyara change stays here.
  */
 #include <dirent.h>
 #include <stdatomic.h>
@@ -16,17 +17,24 @@
 #include "log.h"
 
 #define FSCAN_YARA_MAX_FILES 4096
-#define FSCAN_YARA_MAX_ERRS 64
+/* errors kept per compile attempt: more take more rounds (the head set of
+ * the corpus rules drops ~100 rules that need a module) */
+#define FSCAN_YARA_MAX_ERRS 256
+/* as deep as YARA itself lets includes nest */
+#define FSCAN_YARA_MAX_INCLUDE_DEPTH 16
 
 struct fscan_yara {
     YR_RULES *rules;
     size_t nrules;
+    YR_RULES *heads;           /* stream-head set, NULL when not built */
+    size_t nheads;
     _Atomic int refs;
 };
 
 struct fscan_yara_scanner {
     struct fscan_yara *y;
     YR_SCANNER *sc;
+    YR_SCANNER *hsc;           /* on the head set; NULL when it is empty */
     struct fscan_yara_result *cur;
 };
 
@@ -69,6 +77,7 @@ static void fscan_yara_compiler_cb(int level, const char *file, int line, const 
 struct fscan_yara_block {
     size_t start, end;        /* byte range [start, end] */
     int line0, line1;
+    bool global;              /* a global rule: its condition gates the namespace */
     char name[128];
 };
 
@@ -112,12 +121,26 @@ static size_t fscan_yara_skip(const char *s, size_t i, size_t n, int *line, char
     return i;
 }
 
-/* Find the rule blocks of a source text; returns how many (at most max). */
+/* The last significant character before s[i+1], as the regex cue of
+ * fscan_yara_skip: "matches /re/" gives 's', "= /re/" gives '='. */
+static char fscan_yara_prev(const char *s, size_t i, size_t n, char prev)
+{
+    char ch = s[i];
+
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+        return prev;
+    if (ch == 's')
+        return i >= 6 && fscan_yara_word_at(s, i - 6, n, "matches") ? 's' : 'x';
+    return ch;
+}
+
+/* Find the rule blocks of a source text. Returns how many there are; at
+ * most max are written to b (b may be NULL to count them). */
 static int fscan_yara_blocks(const char *s, size_t n, struct fscan_yara_block *b, int max)
 {
     int nb = 0, line = 1, depth = 0, start_line = 0;
     size_t start = 0;
-    bool pending = false, in_rule = false;
+    bool pending = false, in_rule = false, global = false;
     char prev = 0;
 
     for (size_t i = 0; i < n;) {
@@ -135,12 +158,15 @@ static int fscan_yara_blocks(const char *s, size_t n, struct fscan_yara_block *b
              fscan_yara_word_at(s, i, n, "rule"))) {
             if (!pending) {
                 pending = true;
+                global = false;
                 start = i;
                 start_line = line;
             }
+            if (fscan_yara_word_at(s, i, n, "global"))
+                global = true;
             if (fscan_yara_word_at(s, i, n, "rule")) {
                 in_rule = true;
-                if (nb < max) {
+                if (b != NULL && nb < max) {
                     size_t p = i + 4, q;
                     while (p < n && (s[p] == ' ' || s[p] == '\t'))
                         p++;
@@ -158,20 +184,18 @@ static int fscan_yara_blocks(const char *s, size_t n, struct fscan_yara_block *b
             depth++;
         } else if (ch == '}' && depth > 0) {
             if (--depth == 0 && in_rule) {
-                if (nb < max) {
+                if (b != NULL && nb < max) {
                     b[nb].start = start;
                     b[nb].end = i;
                     b[nb].line0 = start_line;
                     b[nb].line1 = line;
-                    nb++;
+                    b[nb].global = global;
                 }
+                nb++;
                 in_rule = pending = false;
             }
         }
-        /* "matches /re/": remember the word's last letter as a regex cue */
-        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
-            prev = (ch == 's' && i >= 6 && fscan_yara_word_at(s, i - 6, n, "matches")) ? 's'
-                   : ch == 's' ? 'x' : ch;
+        prev = fscan_yara_prev(s, i, n, prev);
         i++;
     }
     return nb;
@@ -243,26 +267,39 @@ struct fscan_yara_src {
     char ns[128];
 };
 
-/* Find what of one file compiles, skipping broken rules. 0, or -1 when
- * nothing of it can be loaded (reported). */
-static int fscan_yara_prepare(const char *path, const char *ns, struct fscan_yara_ctx *ctx,
-                              struct fscan_yara_load_stats *st, struct fscan_yara_src *out)
+/* Find what of one source compiles, skipping broken rules. text: the
+ * source (owned; NULL: the file at path). quiet (the head set): nothing is
+ * logged or counted, and a broken global rule drops the whole source, as
+ * the rules of its namespace would otherwise match more widely than in the
+ * file set. 0 (out filled), or -1 when nothing of it can be loaded. */
+static int fscan_yara_prepare(const char *path, char *text, const char *ns, bool quiet,
+                              struct fscan_yara_ctx *ctx, struct fscan_yara_load_stats *st,
+                              struct fscan_yara_src *out)
 {
-    struct fscan_yara_block blocks[1024];
-    char *text = NULL;
-    size_t len = 0;
+    struct fscan_yara_block *blocks = NULL;
+    size_t len = text != NULL ? strlen(text) : 0;
     int nb = 0, rounds = 0;
 
     ctx->path = path;
-    if (fscan_yara_try(path, NULL, ns, ctx) == 0)
+    if (fscan_yara_try(path, text, ns, ctx) == 0)
         goto add;
-    text = fscan_yara_read(path, &len);
-    if (text == NULL || ctx->err_line[0] == 0 || ctx->nerr == 0) {
-        log_error("yara", "%s: %s; file skipped", path, ctx->nerr ? ctx->err_msg[0] : "cannot read");
-        st->files_failed++;
+    if (text == NULL)
+        text = fscan_yara_read(path, &len);
+    if (text == NULL || ctx->nerr == 0 || ctx->err_line[0] == 0) {
+        if (!quiet) {
+            log_error("yara", "%s: %s; file skipped", path,
+                      ctx->nerr ? ctx->err_msg[0] : "cannot read");
+            st->files_failed++;
+        }
         goto out;
     }
-    nb = fscan_yara_blocks(text, len, blocks, 1024);
+    nb = fscan_yara_blocks(text, len, NULL, 0);
+    if ((blocks = calloc((size_t)nb + 1, sizeof(*blocks))) == NULL) {
+        if (!quiet)
+            st->files_failed++;
+        goto out;
+    }
+    nb = fscan_yara_blocks(text, len, blocks, nb);
     while (rounds++ < 1024) {
         int blanked = 0;
         for (int e = 0; e < ctx->nerr; e++) {
@@ -270,19 +307,23 @@ static int fscan_yara_prepare(const char *path, const char *ns, struct fscan_yar
             for (b = 0; b < nb; b++)
                 if (ctx->err_line[e] >= blocks[b].line0 && ctx->err_line[e] <= blocks[b].line1)
                     break;
-            if (b == nb) {
-                log_error("yara", "%s:%d: %s (outside any rule); file skipped", path,
-                          ctx->err_line[e], ctx->err_msg[e]);
-                st->files_failed++;
+            if (b == nb || (quiet && blocks[b].global)) {
+                if (!quiet) {
+                    log_error("yara", "%s:%d: %s (outside any rule); file skipped", path,
+                              ctx->err_line[e], ctx->err_msg[e]);
+                    st->files_failed++;
+                }
                 goto out;
             }
-            log_error("yara", "%s:%d: rule %s: %s; rule skipped, the others load", path,
-                      ctx->err_line[e], blocks[b].name, ctx->err_msg[e]);
+            if (!quiet) {
+                log_error("yara", "%s:%d: rule %s: %s; rule skipped, the others load", path,
+                          ctx->err_line[e], blocks[b].name, ctx->err_msg[e]);
+                st->rules_failed++;
+            }
             for (size_t i = blocks[b].start; i <= blocks[b].end; i++)
                 if (text[i] != '\n')
                     text[i] = ' ';
             blocks[b].line0 = blocks[b].line1 = -1;
-            st->rules_failed++;
             blanked++;
         }
         if (blanked == 0)
@@ -290,32 +331,37 @@ static int fscan_yara_prepare(const char *path, const char *ns, struct fscan_yar
         if (fscan_yara_try(path, text, ns, ctx) == 0)
             goto add;
         if (ctx->nerr == 0 || ctx->err_line[0] == 0) {
-            log_error("yara", "%s: %s; file skipped", path, ctx->nerr ? ctx->err_msg[0] : "?");
-            st->files_failed++;
+            if (!quiet) {
+                log_error("yara", "%s: %s; file skipped", path, ctx->nerr ? ctx->err_msg[0] : "?");
+                st->files_failed++;
+            }
             goto out;
         }
     }
-    if (rounds >= 1024)
+    if (rounds >= 1024 && !quiet)
         st->files_failed++;
     goto out;
 add:
     out->path = path;
     out->text = text;
     snprintf(out->ns, sizeof(out->ns), "%s", ns);
+    free(blocks);
     return 0;
 out:
+    free(blocks);
     free(text);
     return -1;
 }
 
-/* Add a prepared file to the real compiler; the number of errors. */
-static int fscan_yara_real_add(YR_COMPILER *real, const struct fscan_yara_src *s,
+/* Add a prepared source to the real compiler; the number of errors.
+ * quiet: the head set (its warnings repeat the file set's). */
+static int fscan_yara_real_add(YR_COMPILER *real, const struct fscan_yara_src *s, bool quiet,
                                struct fscan_yara_ctx *ctx)
 {
     int errs = 1;
 
     ctx->path = s->path;
-    ctx->quiet = false;
+    ctx->quiet = quiet;
     ctx->nerr = 0;
     if (s->text == NULL) {
         FILE *f = fopen(s->path, "r");
@@ -329,17 +375,38 @@ static int fscan_yara_real_add(YR_COMPILER *real, const struct fscan_yara_src *s
     return errs > 0 || ctx->nerr > 0 ? (errs > 0 ? errs : ctx->nerr) : 0;
 }
 
+/* After a source did not compile with the ones before it, which leaves
+ * YARA's compiler unusable: a new one with the sources accepted so far.
+ * 0, or -1 (*realp NULL) when no compiler can be made. */
+static int fscan_yara_rebuild(YR_COMPILER **realp, const struct fscan_yara_src *ok, size_t nok,
+                              bool quiet, struct fscan_yara_ctx *ctx)
+{
+    yr_compiler_destroy(*realp);
+    *realp = NULL;
+    if (yr_compiler_create(realp) != ERROR_SUCCESS) {
+        *realp = NULL;
+        return -1;
+    }
+    yr_compiler_set_callback(*realp, fscan_yara_compiler_cb, ctx);
+    for (size_t k = 0; k < nok; k++)
+        fscan_yara_real_add(*realp, &ok[k], quiet, ctx);
+    return 0;
+}
+
 /* Compile the files into *realp. A file that compiles alone but not with
- * the ones before it (a rule or namespace clash, a global rule) leaves
- * YARA's compiler unusable: it is reported and skipped, and the compiler is
- * rebuilt from the files accepted so far. */
+ * the ones before it (a rule or namespace clash, a global rule) is
+ * reported and skipped. The sources that made it are left in *okp (*nokp
+ * of them; the caller frees their text and the array). */
 static int fscan_yara_build(YR_COMPILER **realp, char **files, size_t nfiles,
-                            struct fscan_yara_ctx *ctx, struct fscan_yara_load_stats *st)
+                            struct fscan_yara_ctx *ctx, struct fscan_yara_load_stats *st,
+                            struct fscan_yara_src **okp, size_t *nokp)
 {
     struct fscan_yara_src *ok = calloc(nfiles + 1, sizeof(*ok));
     size_t nok = 0;
     int rc = 0;
 
+    *okp = ok;
+    *nokp = 0;
     if (ok == NULL)
         return -1;
     for (size_t i = 0; i < nfiles; i++) {
@@ -356,9 +423,9 @@ static int fscan_yara_build(YR_COMPILER **realp, char **files, size_t nfiles,
                 snprintf(ns, sizeof(ns), "%s_%d", base, ++dup);
                 k = (size_t)-1;
             }
-        if (fscan_yara_prepare(files[i], ns, ctx, st, &s) != 0)
+        if (fscan_yara_prepare(files[i], NULL, ns, false, ctx, st, &s) != 0)
             continue;
-        if (fscan_yara_real_add(*realp, &s, ctx) == 0) {
+        if (fscan_yara_real_add(*realp, &s, false, ctx) == 0) {
             ok[nok++] = s;
             continue;
         }
@@ -367,20 +434,230 @@ static int fscan_yara_build(YR_COMPILER **realp, char **files, size_t nfiles,
                       ctx->err_line[e], ctx->err_msg[e]);
         st->files_failed++;
         free(s.text);
-        yr_compiler_destroy(*realp);
-        *realp = NULL;
-        if (yr_compiler_create(realp) != ERROR_SUCCESS) {
-            rc = -1;
+        if ((rc = fscan_yara_rebuild(realp, ok, nok, false, ctx)) != 0)
             break;
-        }
-        yr_compiler_set_callback(*realp, fscan_yara_compiler_cb, ctx);
-        for (size_t k = 0; k < nok; k++)
-            fscan_yara_real_add(*realp, &ok[k], ctx);
     }
+    *nokp = nok;
+    return rc;
+}
+
+/* ---- compact ---- */
+
+/* A rule set straight from the compiler keeps the compiler's arena: ~12 MB
+ * of buffers even for our 8 rules. Saved and loaded back (as yarac and
+ * `yara -C` do) it takes what it needs (~0.2 MB for the same rules). On any
+ * failure the set is kept as it is. */
+struct fscan_yara_mstream {
+    uint8_t *p;
+    size_t len, cap, off;
+    bool nomem;
+};
+
+static size_t fscan_yara_mwrite(const void *ptr, size_t size, size_t count, void *arg)
+{
+    struct fscan_yara_mstream *m = arg;
+    size_t n = size * count;
+
+    if (m->nomem)
+        return 0;
+    if (m->len + n > m->cap) {
+        size_t cap = m->cap ? m->cap : 65536;
+        while (cap < m->len + n)
+            cap *= 2;
+        uint8_t *p = realloc(m->p, cap);
+        if (p == NULL) {
+            m->nomem = true;
+            return 0;
+        }
+        m->p = p;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->len, ptr, n);
+    m->len += n;
+    return count;
+}
+
+static size_t fscan_yara_mread(void *ptr, size_t size, size_t count, void *arg)
+{
+    struct fscan_yara_mstream *m = arg;
+    size_t n = size * count;
+
+    if (n > m->len - m->off)
+        return 0;
+    memcpy(ptr, m->p + m->off, n);
+    m->off += n;
+    return count;
+}
+
+static YR_RULES *fscan_yara_compact(YR_RULES *rules)
+{
+    struct fscan_yara_mstream m = { 0 };
+    YR_STREAM st = { &m, fscan_yara_mread, fscan_yara_mwrite };
+    YR_RULES *out = NULL;
+
+    if (yr_rules_save_stream(rules, &st) == ERROR_SUCCESS && !m.nomem &&
+        yr_rules_load_stream(&st, &out) == ERROR_SUCCESS) {
+        yr_rules_destroy(rules);
+        rules = out;
+    }
+    free(m.p);
+    return rules;
+}
+
+/* ---- the stream-head set ---- */
+
+struct fscan_yara_buf {
+    char *p;
+    size_t len, cap;
+    bool nomem;
+};
+
+static void fscan_yara_put(struct fscan_yara_buf *b, const char *s, size_t n)
+{
+    if (b->nomem || n == 0)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->nomem = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Add a module name to the list "pe, math" (once). */
+static void fscan_yara_add_module(char *mods, size_t cap, const char *name, size_t n)
+{
+    size_t l = strlen(mods);
+
+    for (const char *p = mods; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 2 : 0))
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return;
+    snprintf(mods + l, cap - l, "%s%.*s", l ? ", " : "", (int)n, name);
+}
+
+/* Append a source to out with its includes expanded in place (a relative
+ * path from the including file's directory, as YARA resolves it) and its
+ * import statements left out; the modules go to mods. text: the source
+ * (NULL: read it from path). -1 when a file cannot be read or includes nest
+ * too deep. */
+static int fscan_yara_flatten(const char *path, const char *text, int depth,
+                              struct fscan_yara_buf *out, char *mods, size_t modcap)
+{
+    char *own = NULL;
+    size_t n = 0, i = 0, from = 0;
+    int line = 1, braces = 0, rc = 0;
+    char prev = 0;
+
+    if (depth > FSCAN_YARA_MAX_INCLUDE_DEPTH)
+        return -1;
+    if (text == NULL && (text = own = fscan_yara_read(path, &n)) == NULL)
+        return -1;
+    if (own == NULL)
+        n = strlen(text);
+    while (i < n) {
+        size_t k = fscan_yara_skip(text, i, n, &line, prev);
+        if (k != i) {
+            prev = '"';
+            i = k;
+            continue;
+        }
+        bool inc = braces == 0 && fscan_yara_word_at(text, i, n, "include");
+        if (inc || (braces == 0 && fscan_yara_word_at(text, i, n, "import"))) {
+            size_t j = i + (inc ? 7 : 6), q;
+            while (j < n && (text[j] == ' ' || text[j] == '\t'))
+                j++;
+            for (q = j + 1; j < n && text[j] == '"' && q < n && text[q] != '"' && text[q] != '\n'; q++)
+                ;
+            if (j < n && text[j] == '"' && q < n && text[q] == '"') {
+                fscan_yara_put(out, text + from, i - from);
+                if (inc) {
+                    const char *slash = strrchr(path, '/');
+                    char p[4096];
+                    int dl = slash != NULL && text[j + 1] != '/' ? (int)(slash - path) : -1;
+                    snprintf(p, sizeof(p), "%.*s%s%.*s", dl > 0 ? dl : 0, path,
+                             dl >= 0 ? "/" : "", (int)(q - j - 1), text + j + 1);
+                    if ((rc = fscan_yara_flatten(p, NULL, depth + 1, out, mods, modcap)) != 0)
+                        goto out;
+                } else {
+                    fscan_yara_add_module(mods, modcap, text + j + 1, q - j - 1);
+                }
+                i = from = q + 1;
+                prev = '"';
+                continue;
+            }
+        }
+        if (text[i] == '\n')
+            line++;
+        else if (text[i] == '{')
+            braces++;
+        else if (text[i] == '}' && braces > 0)
+            braces--;
+        prev = fscan_yara_prev(text, i, n, prev);
+        i++;
+    }
+    fscan_yara_put(out, text + from, n - from);
+    fscan_yara_put(out, "\n", 1);   /* the next included file starts a line */
+out:
+    free(own);
+    return rc;
+}
+
+/* Compile the head set from the sources of the file set: each flattened
+ * without imports, its rules that need a module (or a rule dropped before)
+ * left out, quietly. NULL on no memory. */
+static YR_RULES *fscan_yara_build_heads(const struct fscan_yara_src *src, size_t nsrc,
+                                        struct fscan_yara_ctx *ctx,
+                                        struct fscan_yara_load_stats *st)
+{
+    struct fscan_yara_load_stats sink;
+    struct fscan_yara_src *ok = calloc(nsrc + 1, sizeof(*ok));
+    YR_COMPILER *c = NULL;
+    YR_RULES *rules = NULL;
+    size_t nok = 0;
+
+    if (ok == NULL || yr_compiler_create(&c) != ERROR_SUCCESS) {
+        c = NULL;
+        goto out;
+    }
+    yr_compiler_set_callback(c, fscan_yara_compiler_cb, ctx);
+    for (size_t i = 0; i < nsrc; i++) {
+        struct fscan_yara_buf b = { 0 };
+        struct fscan_yara_src s;
+        if (fscan_yara_flatten(src[i].path, src[i].text, 0, &b, st->modules,
+                               sizeof(st->modules)) != 0 || b.nomem || b.p == NULL) {
+            free(b.p);
+            continue;
+        }
+        if (fscan_yara_prepare(src[i].path, b.p, src[i].ns, true, ctx, &sink, &s) != 0)
+            continue;
+        if (fscan_yara_real_add(c, &s, true, ctx) == 0) {
+            ok[nok++] = s;
+            continue;
+        }
+        free(s.text);
+        if (fscan_yara_rebuild(&c, ok, nok, true, ctx) != 0)
+            goto out;
+    }
+    if (yr_compiler_get_rules(c, &rules) != ERROR_SUCCESS)
+        rules = NULL;
+    else
+        rules = fscan_yara_compact(rules);
+out:
+    if (c != NULL)
+        yr_compiler_destroy(c);
     for (size_t k = 0; k < nok; k++)
         free(ok[k].text);
     free(ok);
-    return rc;
+    return rules;
 }
 
 static int fscan_yara_cmp(const void *a, const void *b)
@@ -423,12 +700,19 @@ static void fscan_yara_expand(const char *path, char **out, size_t *n, int depth
 struct fscan_yara *fscan_yara_load(const char *const *paths, size_t n,
                                    struct fscan_yara_load_stats *st)
 {
+    return fscan_yara_load_sets(paths, n, false, st);
+}
+
+struct fscan_yara *fscan_yara_load_sets(const char *const *paths, size_t n, bool heads,
+                                        struct fscan_yara_load_stats *st)
+{
     struct fscan_yara_load_stats dummy;
     struct fscan_yara_ctx *ctx = NULL;
     struct fscan_yara *y = NULL;
+    struct fscan_yara_src *ok = NULL;
     YR_COMPILER *real = NULL;
     char **files = NULL;
-    size_t nfiles = 0;
+    size_t nfiles = 0, nok = 0;
     const YR_RULE *rule;
 
     if (st == NULL)
@@ -448,14 +732,25 @@ struct fscan_yara *fscan_yara_load(const char *const *paths, size_t n,
     for (size_t i = 0; i < n; i++)
         fscan_yara_expand(paths[i], files, &nfiles, 0);
     st->files = nfiles;
-    if (fscan_yara_build(&real, files, nfiles, ctx, st) != 0)
+    if (fscan_yara_build(&real, files, nfiles, ctx, st, &ok, &nok) != 0)
         goto fail;
     st->warnings = ctx->warnings;
     if (yr_compiler_get_rules(real, &y->rules) != ERROR_SUCCESS)
         goto fail;
+    y->rules = fscan_yara_compact(y->rules);
     yr_rules_foreach(y->rules, rule)
         y->nrules++;
     st->rules = y->nrules;
+    if (heads) {
+        /* a head set that cannot be built costs the heads, not the files */
+        if ((y->heads = fscan_yara_build_heads(ok, nok, ctx, st)) == NULL)
+            log_error("yara", "cannot build the stream-head rule set (no memory); heads not scanned");
+        else
+            yr_rules_foreach(y->heads, rule)
+                y->nheads++;
+        st->heads = true;
+        st->head_rules = y->nheads;
+    }
     goto out;
 fail:
     log_error("yara", "cannot build the rule set (no memory)");
@@ -467,6 +762,9 @@ fail:
 out:
     if (real != NULL)
         yr_compiler_destroy(real);
+    for (size_t k = 0; k < nok; k++)
+        free(ok[k].text);
+    free(ok);
     for (size_t i = 0; files != NULL && i < nfiles; i++)
         free(files[i]);
     free(files);
@@ -485,6 +783,8 @@ void fscan_yara_unref(struct fscan_yara *y)
         return;
     if (y->rules != NULL)
         yr_rules_destroy(y->rules);
+    if (y->heads != NULL)
+        yr_rules_destroy(y->heads);
     free(y);
     yr_finalize();
 }
@@ -492,6 +792,11 @@ void fscan_yara_unref(struct fscan_yara *y)
 size_t fscan_yara_rule_count(const struct fscan_yara *y)
 {
     return y->nrules;
+}
+
+size_t fscan_yara_head_rule_count(const struct fscan_yara *y)
+{
+    return y->nheads;
 }
 
 /* ---- scanning ---- */
@@ -510,23 +815,37 @@ static int fscan_yara_scan_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *a
     return CALLBACK_CONTINUE;
 }
 
+static YR_SCANNER *fscan_yara_yr_scanner(YR_RULES *rules, struct fscan_yara_scanner *s,
+                                         int timeout_s)
+{
+    YR_SCANNER *sc = NULL;
+
+    if (yr_scanner_create(rules, &sc) != ERROR_SUCCESS) {
+        log_error("yara", "cannot create a scanner");
+        return NULL;
+    }
+    yr_scanner_set_callback(sc, fscan_yara_scan_cb, s);
+    yr_scanner_set_flags(sc, SCAN_FLAGS_FAST_MODE);
+    if (timeout_s > 0)
+        yr_scanner_set_timeout(sc, timeout_s);
+    return sc;
+}
+
 struct fscan_yara_scanner *fscan_yara_scanner_new(struct fscan_yara *y, int timeout_s)
 {
     struct fscan_yara_scanner *s = calloc(1, sizeof(*s));
 
     if (s == NULL)
         return NULL;
-    if (yr_scanner_create(y->rules, &s->sc) != ERROR_SUCCESS) {
-        log_error("yara", "cannot create a scanner");
+    if ((s->sc = fscan_yara_yr_scanner(y->rules, s, timeout_s)) == NULL ||
+        (y->nheads > 0 && (s->hsc = fscan_yara_yr_scanner(y->heads, s, timeout_s)) == NULL)) {
+        if (s->sc != NULL)
+            yr_scanner_destroy(s->sc);
         free(s);
         return NULL;
     }
     fscan_yara_ref(y);
     s->y = y;
-    yr_scanner_set_callback(s->sc, fscan_yara_scan_cb, s);
-    yr_scanner_set_flags(s->sc, SCAN_FLAGS_FAST_MODE);
-    if (timeout_s > 0)
-        yr_scanner_set_timeout(s->sc, timeout_s);
     return s;
 }
 
@@ -535,6 +854,8 @@ void fscan_yara_scanner_free(struct fscan_yara_scanner *s)
     if (s == NULL)
         return;
     yr_scanner_destroy(s->sc);
+    if (s->hsc != NULL)
+        yr_scanner_destroy(s->hsc);
     fscan_yara_unref(s->y);
     free(s);
 }
@@ -544,15 +865,17 @@ struct fscan_yara *fscan_yara_scanner_rules(const struct fscan_yara_scanner *s)
     return s->y;
 }
 
-int fscan_yara_scan(struct fscan_yara_scanner *s, const uint8_t *data, size_t len,
-                    struct fscan_yara_result *out)
+static int fscan_yara_scan_with(struct fscan_yara_scanner *s, YR_SCANNER *sc,
+                                const uint8_t *data, size_t len, struct fscan_yara_result *out)
 {
     static const uint8_t empty[1];
     int rc;
 
     memset(out, 0, sizeof(*out));
+    if (sc == NULL)
+        return 0;
     s->cur = out;
-    rc = yr_scanner_scan_mem(s->sc, data != NULL ? data : empty, len);
+    rc = yr_scanner_scan_mem(sc, data != NULL ? data : empty, len);
     s->cur = NULL;
     if (rc == ERROR_SUCCESS)
         return 0;
@@ -561,6 +884,18 @@ int fscan_yara_scan(struct fscan_yara_scanner *s, const uint8_t *data, size_t le
     else
         out->error = true;
     return -1;
+}
+
+int fscan_yara_scan(struct fscan_yara_scanner *s, const uint8_t *data, size_t len,
+                    struct fscan_yara_result *out)
+{
+    return fscan_yara_scan_with(s, s->sc, data, len, out);
+}
+
+int fscan_yara_scan_head(struct fscan_yara_scanner *s, const uint8_t *data, size_t len,
+                         struct fscan_yara_result *out)
+{
+    return fscan_yara_scan_with(s, s->hsc, data, len, out);
 }
 
 /* ---- rule accessors ---- */
@@ -601,6 +936,19 @@ uint32_t fscan_yara_rule_sid(const void *rule)
     for (p = fscan_yara_rule_name(rule); *p; p++)
         h = (h ^ (uint8_t)*p) * 16777619u;
     return h % 2147483647u + 1;
+}
+
+uint64_t fscan_yara_rule_key(const void *rule)
+{
+    uint64_t h = 14695981039346656037ull;
+    const char *p;
+
+    for (p = fscan_yara_rule_ns(rule); *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    h = (h ^ ':') * 1099511628211ull;
+    for (p = fscan_yara_rule_name(rule); *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    return h != 0 ? h : 1;
 }
 
 int fscan_yara_rule_severity(const void *rule)

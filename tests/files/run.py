@@ -12,8 +12,9 @@ match ratio is printed against the 95% goal.
 Part 2 (generated captures, Python stdlib only): an EICAR download, a
 gzip-encoded body, a chunked body, a body split into 3000 segments with one
 out of order, a body cut short by a RST, a YARA file with one broken rule,
-filemd5/filesha256 hash lists, file-store, a stream head scanned outside
-HTTP, the sha256 cache, the corpus YARA samples served over HTTP, and the
+filemd5/filesha256 hash lists, file-store, stream heads (on by default,
+outside HTTP and beside a file; TLS skipped; off at depth 0; a pe rule left
+out of the head set; the head set rebuilt on SIGHUP), the sha256 cache, the corpus YARA samples served over HTTP, and the
 http/dns/tls protocol logs with their switches.
 Part 3 (proto.py): dns events against tshark, tls certificates against
 tshark and ndpiReader, http events of unanswered requests, DNS over TCP.
@@ -26,9 +27,11 @@ import json
 import os
 import random
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import proto  # noqa: E402  (tests/files/proto.py: dns/tls/http logs against tshark and nDPI)
@@ -308,9 +311,14 @@ def generated(a):
             (fi.get('filename') == '/download/eicar.com', 'filename %s' % fi.get('filename')),
             ('canh_eicar' in yara_names(fi), 'yara %s' % yara_names(fi)),
             (fi.get('stored') is True and content == EICAR, 'file-store: stored flag / content'),
-            (len(yal) == 1 and yal[0]['alert']['signature'] == 'canh_eicar'
-             and yal[0]['alert']['signature_id'] == 2000001 and yal[0]['alert']['severity'] == 3,
-             'YARA alert %s' % [x['alert'] for x in yal]),
+            # the file: canh_eicar; the response's stream head (headers, then
+            # the body: the string not at offset 0) matches canh_eicar_embedded
+            (sorted(x['alert']['signature'] for x in yal) == ['canh_eicar', 'canh_eicar_embedded']
+             and all(x['alert']['signature_id'] == 2000001 and x['alert']['severity'] == 3
+                     and x.get('fileinfo', {}).get('sha256') == sha(EICAR)
+                     for x in yal if x['alert']['signature'] == 'canh_eicar')
+             and all('fileinfo' not in x for x in yal if x['alert']['signature'] == 'canh_eicar_embedded'),
+             'YARA alerts %s' % [(x['alert'], 'fileinfo' in x) for x in yal]),
             (all(x.get('flow_id') == files[0].get('flow_id') and x['src_port'] == 80 for x in yal),
              'alert tied to the flow (flow_id, server as source)'),
         ])
@@ -428,29 +436,7 @@ def generated(a):
             (not alerts, '%d alerts' % len(alerts)),
         ])
 
-    # a stream head outside HTTP (port 4444): scanned, alert without a file
-    # (yara.stream-scan-depth is 0 by default: on here)
-    fr = conversation(41007, 4444, b'HELLO\r\n', EICAR)
-    head_on = own + ['--set', 'yara.stream-scan-depth=4kb']
-    files, alerts, _ = case(a, 'stream-head', fr, head_on)
-    if files is not None:
-        hits = [x for x in alerts if x['alert']['signature'] == 'canh_eicar']
-        check('stream-head', [(len(files) == 0, '%d files' % len(files)),
-                              (len(hits) == 1 and 'fileinfo' not in hits[0]
-                               and hits[0]['src_port'] == 4444, 'alerts %s' % hits)])
-    # the same bytes after a TLS record header: ciphertext, not scanned;
-    # and off by default
-    tls = b'\x16\x03\x01\x00\x05hello'
-    for name, frames, extra, want in (
-            ('stream-head-tls', conversation(41011, 4444, tls, tls + EICAR), head_on, (0, 2)),
-            ('stream-head-off', conversation(41012, 4444, b'HELLO\r\n', EICAR), own, (0, 0))):
-        files, alerts, _ = case(a, name, frames, extra)
-        if files is not None:
-            fst = case.stats[-1].get('files', {}) if case.stats else {}
-            check(name, [(not alerts, 'alerts %s' % alerts),
-                         ((fst.get('stream_scanned'), fst.get('stream_skipped')) == want,
-                          'stream_scanned/skipped %s/%s, want %s' % (
-                              fst.get('stream_scanned'), fst.get('stream_skipped'), want))])
+    stream_heads(a, own)
 
     # the same file twice: scanned once (cache), matched both times
     f1 = conversation(41008, 80, *http_get(b'/a.com', EICAR))
@@ -523,6 +509,170 @@ def generated(a):
         bad = ['%s: %s != %s' % (n, got.get(n), sorted(want.get(n, []))) for n in names
                if got.get(n) != sorted(want.get(n, []))]
         check('corpus-yara-samples', [(not bad, '; '.join(bad))])
+
+
+# ---- stream heads ----
+
+HEAD_RULES = ('import "pe"\n'
+              'rule canh_head_plain { strings: $a = "canh-head-marker" condition: $a }\n'
+              '// fires on any non-PE object holding the marker, when pe is evaluated\n'
+              'rule canh_head_module { strings: $a = "canh-head-marker" condition: $a and not pe.is_pe }\n')
+
+
+def head_notice(err):
+    """The start-up line "N of M YARA rules scan stream heads; ..." (or
+    "all M ..."), as (N, M, the rest of the line); None when absent."""
+    for line in err.splitlines():
+        if 'scan stream heads' not in line:
+            continue
+        words = line.split('yara: ', 1)[-1].split()
+        if words[0] == 'all':
+            return int(words[1]), int(words[1]), line
+        return int(words[0]), int(words[2]), line
+    return None
+
+
+def stream_heads(a, own):
+    """Stream heads (the first yara.stream-scan-depth bytes of each TCP
+    direction): on by default, scanned with the rules that need no module."""
+    # a stream head outside HTTP (port 4444) with the default settings:
+    # scanned, alert without a file
+    fr = conversation(41007, 4444, b'HELLO\r\n', EICAR)
+    files, alerts, err = case(a, 'stream-head', fr, own)
+    if files is not None:
+        hits = [x for x in alerts if x['alert']['signature'] == 'canh_eicar']
+        n = head_notice(err)
+        check('stream-head', [(len(files) == 0, '%d files' % len(files)),
+                              (len(hits) == 1 and 'fileinfo' not in hits[0]
+                               and hits[0]['src_port'] == 4444, 'alerts %s' % hits),
+                              # signatures/yara: canh_pe.yar's pe.* rules are left out
+                              (n is not None and n[0] < n[1] and '(pe)' in n[2],
+                               'start-up notice %s' % (n and n[2]))])
+    # the same bytes after a TLS record header: ciphertext, not scanned;
+    # and nothing at all with depth 0
+    tls = b'\x16\x03\x01\x00\x05hello'
+    for name, frames, extra, want in (
+            ('stream-head-tls', conversation(41011, 4444, tls, tls + EICAR), own, (0, 2)),
+            ('stream-head-off', conversation(41012, 4444, b'HELLO\r\n', EICAR),
+             own + ['--set', 'yara.stream-scan-depth=0'], (0, 0))):
+        files, alerts, err = case(a, name, frames, extra)
+        if files is not None:
+            fst = case.stats[-1].get('files', {}) if case.stats else {}
+            check(name, [(not alerts, 'alerts %s' % alerts),
+                         ((fst.get('stream_scanned'), fst.get('stream_skipped')) == want,
+                          'stream_scanned/skipped %s/%s, want %s' % (
+                              fst.get('stream_scanned'), fst.get('stream_skipped'), want)),
+                         (name != 'stream-head-off' or head_notice(err) is None,
+                          'a head set was built with depth 0')])
+
+    # a rule that needs a module (pe) never fires on a head, and does not
+    # keep the plain rule of the same file from it
+    rules = os.path.join(a.out, 'gen', 'head-rules.yar')
+    with open(rules, 'w') as fh:
+        fh.write(HEAD_RULES)
+    only = ['--set', 'yara.rule-path=', '--yara', rules]
+    body = b'.. canh-head-marker ..'
+    files, alerts, err = case(a, 'stream-head-module', conversation(41013, 4444, b'HI\r\n', body),
+                              only)
+    if files is not None:
+        names = sorted(x['alert']['signature'] for x in alerts)
+        n = head_notice(err)
+        check('stream-head-module', [
+            (names == ['canh_head_plain'], 'alerts %s' % names),
+            (n is not None and n[:2] == (1, 2) and 'need modules (pe)' in n[2],
+             'start-up notice %s' % (n and n[2])),
+            ('error' not in err, 'errors on stderr: %s' % err[-300:])])
+    # the same bytes as an HTTP body: the file scan runs both rules (the
+    # module rule does match this object), the plain rule matches the
+    # response head too and alerts once for the flow
+    req, resp = http_get(b'/marker.txt', body)
+    files, alerts, err = case(a, 'stream-head-and-file', conversation(41014, 80, req, resp), only)
+    if files is not None:
+        got = collections.Counter(x['alert']['signature'] for x in alerts)
+        fst = case.stats[-1].get('files', {}) if case.stats else {}
+        check('stream-head-and-file', [
+            (got == collections.Counter(['canh_head_plain', 'canh_head_module']), 'alerts %s' % dict(got)),
+            (all('fileinfo' in x for x in alerts if x['alert']['signature'] == 'canh_head_module'),
+             'module rule alert without its file'),
+            (fst.get('stream_scanned', 0) >= 1 and fst.get('yara_alert_dups') == 1,
+             'stream_scanned %s, yara_alert_dups %s (the head match is the duplicate)' % (
+                 fst.get('stream_scanned'), fst.get('yara_alert_dups')))])
+    stream_head_reload(a)
+
+
+def stream_head_reload(a):
+    """SIGHUP rebuilds the head set: the sensor reads a FIFO; a head matched
+    by rule A is scanned, the rule file is changed to rule B and SIGHUP sent,
+    then a second flow's head must match B (and not A)."""
+    name = 'stream-head-reload'
+    d = os.path.join(a.out, 'gen', name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    rules, fifo = os.path.join(d, 'reload.yar'), os.path.join(d, 'in.pcap')
+    rule = 'rule canh_head_%s { strings: $a = "canh-reload-%s" condition: $a }\n'
+    with open(rules, 'w') as fh:
+        fh.write('import "pe"\n' + rule % ('a', 'a') +
+                 'rule canh_head_pe { condition: pe.number_of_sections > 0 }\n')
+    os.mkfifo(fifo)
+    err_path = os.path.join(d, 'stderr')
+    errf = open(err_path, 'wb')
+    p = subprocess.Popen([a.sensor, '-r', fifo, '-l', d, '-k', 'none', '--set', 'yara.rule-path=',
+                          '--yara', rules], stdout=subprocess.DEVNULL, stderr=errf)
+    eve = os.path.join(d, 'eve.json')
+
+    def wait_for(pred, secs=15):
+        for _ in range(secs * 20):
+            if pred():
+                return True
+            if p.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def alerts():
+        if not os.path.exists(eve):
+            return []
+        with open(eve) as fh:
+            return [json.loads(x)['alert']['signature'] for x in fh
+                    if x.endswith('\n') and '"event_type":"alert"' in x]
+
+    def notices():
+        with open(err_path, errors='replace') as fh:
+            return [l for l in fh if 'scan stream heads' in l]
+
+    # a head that reaches the depth (4 KB) is queued at once, not at flow end
+    pad = b'.' * 5000
+    one = conversation(41020, 4444, b'HI\r\n', b'canh-reload-a canh-reload-b' + pad)
+    two = conversation(41021, 4444, b'HI\r\n', b'canh-reload-a canh-reload-b' + pad)
+    ok, why = False, ''
+    try:
+        with open(fifo, 'wb') as fh:
+            fh.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for i, f in enumerate(one):
+                fh.write(struct.pack('<IIII', 1700000000, i * 1000, len(f), len(f)) + f)
+            fh.flush()
+            first = wait_for(lambda: 'canh_head_a' in alerts())
+            with open(rules, 'w') as rf:
+                rf.write(rule % ('b', 'b'))
+            p.send_signal(signal.SIGHUP)
+            reloaded = wait_for(lambda: len(notices()) >= 2)
+            for i, f in enumerate(two):
+                fh.write(struct.pack('<IIII', 1700000001, i * 1000, len(f), len(f)) + f)
+        p.wait(timeout=60)
+        got = alerts()
+        n = [head_notice(x) for x in notices()]
+        ok = (first and reloaded and p.returncode == 0 and got == ['canh_head_a', 'canh_head_b']
+              and len(n) == 2 and n[0][:2] == (1, 2) and n[1][:2] == (1, 1))
+        why = 'first head alert %s, reload notice %s, exit %s, alerts %s, notices %s' % (
+            first, reloaded, p.returncode, got, [x and x[2].strip() for x in n])
+    except (OSError, subprocess.TimeoutExpired) as e:
+        why = str(e)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        errf.close()
+    check(name, [(ok, why)])
 
 
 class Ctx:
