@@ -68,7 +68,7 @@ struct app_pipe {
     struct det_alert alerts[APP_ALERTS_MAX];
     struct app_pipe_stats st;
     struct fscan_worker *fw;    /* filescan: files and stream heads (NULL: off) */
-    bool stream_heads;          /* fscan scans stream heads: every direction is read */
+    bool stream_heads;          /* fscan scans stream heads: a direction is read until both heads are done */
 };
 
 /* ---- per-flow records ---- */
@@ -455,8 +455,8 @@ static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow 
 /* ---- stream ---- */
 
 /* Reassemble a direction only while something reads it (issue 2): rules
- * (stream matching; a reload may add them), stream heads for YARA, or a
- * parser for the flow's protocol that still wants bytes. HTTP keeps both
+ * (stream matching; a reload may add them), YARA stream heads not yet
+ * complete, or a parser for the flow's protocol that still wants bytes. HTTP keeps both
  * directions (transactions, files); DNS over TCP too; TLS until its event
  * is written and its handshake state freed. A direction whose first bytes
  * named no parser is let go once the other one says the same, or at once
@@ -464,7 +464,11 @@ static void app_stream_app(struct app_pipe *ap, struct flow *f, struct app_flow 
  * hand it to a parser then). What remains per packet is TCP state. */
 static void app_stream_release(struct app_pipe *ap, struct tcp_session *s, struct app_flow *af, int dir)
 {
-    if (ap->rules != NULL || ap->stream_heads || af->http != NULL)
+    if (ap->rules != NULL || af->http != NULL)
+        return;
+    /* YARA stream heads: both directions keep their bytes until both heads are done */
+    if (ap->stream_heads && (!fscan_stream_done(ap->fw, af->fscan, dir) ||
+                             !fscan_stream_done(ap->fw, af->fscan, !dir)))
         return;
     enum det_app a = (enum det_app)af->proto[dir], b = (enum det_app)af->proto[!dir];
     if (a == DET_APP_DNS || b == DET_APP_DNS || a == DET_APP_HTTP || b == DET_APP_HTTP)

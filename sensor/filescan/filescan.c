@@ -458,6 +458,14 @@ bool fscan_stream_wanted(const struct fscan_worker *fw)
     return fw != NULL && fw->fs->cfg.stream_depth != 0 && fw->fs->cfg.yara_enabled;
 }
 
+bool fscan_stream_done(const struct fscan_worker *fw, const struct fscan_stream *s, int dir)
+{
+    if (!fscan_stream_wanted(fw) ||
+        atomic_load_explicit(&fw->fs->yara_head_rules, memory_order_relaxed) == 0)
+        return true;
+    return s != NULL && dir >= 0 && dir <= 1 && s->done[dir];
+}
+
 void fscan_stream_data(struct fscan_worker *fw, struct fscan_stream **slot,
                        const struct flow *f, int dir, const uint8_t *data, size_t len,
                        struct timeval ts)

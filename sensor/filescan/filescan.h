@@ -93,6 +93,11 @@ void fscan_stream_data(struct fscan_worker *fw, struct fscan_stream **slot,
 /* Whether stream heads are scanned at all (yara.stream-scan-depth > 0 with
  * YARA on): when not, reassembly need not keep a flow's bytes for them. */
 bool fscan_stream_wanted(const struct fscan_worker *fw);
+/* Whether the head of direction dir needs no more bytes: queued, skipped
+ * (TLS/SSH, memcap) or not to be kept at all (no head rules). s: the flow's
+ * slot (NULL before its first bytes). Reassembly may let a direction go
+ * once this holds for it. */
+bool fscan_stream_done(const struct fscan_worker *fw, const struct fscan_stream *s, int dir);
 void fscan_stream_end(struct fscan_worker *fw, struct fscan_stream **slot,
                       const struct flow *f, struct timeval ts);
 
