@@ -2,7 +2,8 @@
  * EICAR, a file with one broken rule (the others load, the error names file
  * and line), rule blocks, meta-derived severity/sid, JSON of a match, and
  * the corpus rules (../shared/corpus/yara) on the corpus samples against the
- * matches `yara` itself reported (reference/yara/samples-matches.txt). */
+ * matches `yara` itself reported (reference/yara/samples-matches.txt), and
+ * the stream-head set (imports left out) on hand-made and corpus rules. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,139 @@ TEST(corpus_rules_on_samples_match_reference)
     fscan_yara_scanner_free(s);
     fscan_yara_unref(y);
     free(ref);
+}
+
+/* The stream-head set: the same sources with includes expanded and imports
+ * left out. Rules that need a module (or a rule that does) are not in it,
+ * a dropped global rule drops its namespace, and the plain rules of a file
+ * that imports modules scan heads with the same identity (key) as in the
+ * file set. */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+TEST(head_set_leaves_out_module_rules)
+{
+    char d[64], sub[96], inc1[128], inc2[128], index[128], gated[128];
+    struct fscan_yara_load_stats st;
+    struct fscan_yara_result r, h;
+    const char *text = "xx head-marker xx";
+
+    snprintf(d, sizeof(d), "/tmp/canh-heads-XXXXXX");
+    CHECK(mkdtemp(d) != NULL);
+    snprintf(sub, sizeof(sub), "%s/sub", d);
+    mkdir(sub, 0700);
+    snprintf(inc1, sizeof(inc1), "%s/pe_rules.yar", sub);
+    snprintf(inc2, sizeof(inc2), "%s/plain.yar", sub);
+    snprintf(index, sizeof(index), "%s/index.yar", d);
+    snprintf(gated, sizeof(gated), "%s/gated.yar", d);
+    put_file(inc1, "import \"pe\"\n"
+                   "rule uses_pe { condition: pe.number_of_sections > 0 }\n"
+                   "rule plain_in_pe_file { strings: $a = \"head-marker\" condition: $a }\n"
+                   "rule needs_uses_pe { strings: $a = \"head-marker\" condition: $a and not uses_pe }\n");
+    put_file(inc2, "import \"math\"\n"
+                   "rule plain_two { strings: $a = \"head-marker\" condition: $a and filesize < 100 }\n"
+                   "rule high_entropy { condition: math.entropy(0, filesize) > 7 }\n");
+    put_file(index, "// includes, relative to this file\n"
+                    "include \"sub/pe_rules.yar\"\ninclude \"sub/plain.yar\"\n");
+    put_file(gated, "import \"pe\"\n"
+                    "global rule only_not_pe { condition: not pe.is_pe }\n"
+                    "rule gated_plain { strings: $a = \"head-marker\" condition: $a }\n");
+    const char *paths[] = { index, gated };
+    struct fscan_yara *y = fscan_yara_load_sets(paths, 2, true, &st);
+    CHECK(y != NULL);
+    if (y == NULL)
+        goto out;
+    CHECK_EQ_INT(st.rules_failed + st.files_failed, 0);
+    CHECK_EQ_INT(st.rules, 7);
+    CHECK(st.heads);
+    CHECK_EQ_INT(st.head_rules, 2);
+    CHECK_EQ_INT(fscan_yara_head_rule_count(y), 2);
+    CHECK_EQ_STR(st.modules, "pe, math");
+    struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 0);
+    CHECK(s != NULL);
+    if (s == NULL)
+        goto unref;
+    /* the file set: the global rule holds (no PE; it matches itself), so
+     * gated_plain and needs_uses_pe match too */
+    CHECK_EQ_INT(fscan_yara_scan(s, (const uint8_t *)text, strlen(text), &r), 0);
+    CHECK(has_match(&r, "plain_in_pe_file") && has_match(&r, "plain_two"));
+    CHECK(has_match(&r, "gated_plain") && has_match(&r, "needs_uses_pe"));
+    CHECK(has_match(&r, "only_not_pe"));
+    CHECK_EQ_INT(r.n, 5);
+    /* the head set: only the two rules that need no module, and no rule of
+     * the namespace whose global rule needs one */
+    CHECK_EQ_INT(fscan_yara_scan_head(s, (const uint8_t *)text, strlen(text), &h), 0);
+    CHECK(has_match(&h, "plain_in_pe_file") && has_match(&h, "plain_two"));
+    CHECK_EQ_INT(h.n, 2);
+    for (int i = 0; i < h.n; i++)
+        for (int k = 0; k < r.n; k++)
+            if (strcmp(fscan_yara_rule_name(h.rule[i]), fscan_yara_rule_name(r.rule[k])) == 0) {
+                CHECK(h.rule[i] != r.rule[k]);
+                CHECK(fscan_yara_rule_key(h.rule[i]) == fscan_yara_rule_key(r.rule[k]));
+                CHECK_EQ_STR(fscan_yara_rule_ns(h.rule[i]), fscan_yara_rule_ns(r.rule[k]));
+            }
+    fscan_yara_scanner_free(s);
+unref:
+    fscan_yara_unref(y);
+    /* without heads: no head set, a head scan matches nothing */
+    y = fscan_yara_load(paths, 2, &st);
+    CHECK(y != NULL && !st.heads && fscan_yara_head_rule_count(y) == 0);
+    if (y != NULL) {
+        s = fscan_yara_scanner_new(y, 0);
+        CHECK_EQ_INT(fscan_yara_scan_head(s, (const uint8_t *)text, strlen(text), &h), 0);
+        CHECK_EQ_INT(h.n, 0);
+        fscan_yara_scanner_free(s);
+        fscan_yara_unref(y);
+    }
+out:
+    unlink(inc1);
+    unlink(inc2);
+    unlink(index);
+    unlink(gated);
+    rmdir(sub);
+    rmdir(d);
+}
+
+/* The corpus rules (index.yar: 80+ included files, pe/math/hash imports):
+ * most rules scan heads, and a head holding the EICAR string matches what
+ * the file set gives for the same bytes among the rules of the head set. */
+TEST(corpus_head_set)
+{
+    const char *paths[] = { CORPUS "/yara/index.yar" };
+    struct fscan_yara_load_stats st;
+    struct fscan_yara_result r, h;
+    size_t len;
+
+    if (access(CORPUS "/yara/index.yar", R_OK) != 0)
+        SKIP("corpus_head_set: ../shared/corpus absent");
+    char *data = slurp(CORPUS "/yara/samples/eicar-embedded.txt", &len);
+    struct fscan_yara *y = fscan_yara_load_sets(paths, 1, true, &st);
+    CHECK(y != NULL && data != NULL);
+    if (y == NULL || data == NULL)
+        goto out;
+    CHECK(st.head_rules > st.rules / 2 && st.head_rules < st.rules);
+    CHECK(strstr(st.modules, "pe") != NULL);
+    struct fscan_yara_scanner *s = fscan_yara_scanner_new(y, 10);
+    CHECK_EQ_INT(fscan_yara_scan(s, (const uint8_t *)data, len, &r), 0);
+    CHECK_EQ_INT(fscan_yara_scan_head(s, (const uint8_t *)data, len, &h), 0);
+    CHECK(r.n > 0);
+    CHECK(h.n <= r.n);
+    for (int i = 0; i < h.n; i++) {
+        bool in_file = false;
+        for (int k = 0; k < r.n; k++)
+            in_file |= fscan_yara_rule_key(h.rule[i]) == fscan_yara_rule_key(r.rule[k]);
+        CHECK(in_file);
+    }
+    fscan_yara_scanner_free(s);
+    fscan_yara_unref(y);
+out:
+    free(data);
 }
 
 int main(int argc, char **argv)
