@@ -67,9 +67,9 @@ struct fscan_yara *fscan_pool_compile(struct fscan *fs, struct fscan_yara_load_s
         return NULL;
     log_notice("yara", "%zu rules from %zu files (did not compile, skipped: %zu rules, %zu files)",
                st->rules, st->files, st->rules_failed, st->files_failed);
-    if (st->heads && st->head_rules == st->rules)
+    if (st->heads && st->rules > 0 && st->head_rules == st->rules)
         log_notice("yara", "all %zu YARA rules scan stream heads", st->rules);
-    else if (st->heads)
+    else if (st->heads && st->rules > 0)
         log_notice("yara", "%zu of %zu YARA rules scan stream heads; the others need modules (%s)",
                    st->head_rules, st->rules, st->modules[0] ? st->modules : "none imported");
     return y;
