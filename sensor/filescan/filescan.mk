@@ -1,6 +1,7 @@
 # sensor/filescan: file carving, hashes, YARA, file-store, hash lists.
 # Included from sensor/sensor.mk. See sensor/filescan/README.md.
-FSCAN_SRCS := sensor/filescan/file_track.c sensor/filescan/fscan_yara.c sensor/filescan/fscan_pool.c \
+FSCAN_SRCS := sensor/filescan/file_track.c sensor/filescan/fscan_yara.c sensor/filescan/fscan_ytext.c \
+              sensor/filescan/fscan_pool.c \
               sensor/filescan/filescan.c sensor/filescan/file_store.c sensor/filescan/fscan_hashlist.c \
               sensor/output/eve_fileinfo.c
 FSCAN_LIBS := -lyara -lcrypto -lmagic
@@ -13,7 +14,7 @@ UNIT_file_track_SRCS := tests/unit/filescan/test_file_track.c sensor/filescan/fi
 UNIT_file_track_LIBS := -lcrypto
 
 UNIT_TESTS += fscan_yara
-UNIT_fscan_yara_SRCS := tests/unit/filescan/test_fscan_yara.c \
+UNIT_fscan_yara_SRCS := tests/unit/filescan/test_fscan_yara.c sensor/filescan/fscan_ytext.c \
                         common/jb.c common/log.c
 UNIT_fscan_yara_LIBS := -lyara -ljansson
 
@@ -35,14 +36,15 @@ suite-files: $(B)/canh-sensor
 
 # The file path with wire bytes (file_track, libmagic, YARA, fileinfo JSON).
 FUZZERS += file
-FUZZ_file_SRCS := tests/fuzz/fuzz_file.c sensor/filescan/file_track.c sensor/output/eve_fileinfo.c \
+FUZZ_file_SRCS := tests/fuzz/fuzz_file.c sensor/filescan/file_track.c sensor/filescan/fscan_ytext.c \
+                  sensor/output/eve_fileinfo.c \
                   sensor/output/eve_writer.c sensor/classify/dpi_ndpi.c common/jb.c common/log.c
 FUZZ_file_LIBS := -lyara -lcrypto -lmagic -lndpi -lpthread
 
 # make bench: YARA MB/s on carved corpus files, sensor throughput on an
 # HTTP-heavy capture with files/YARA off and on.
 BENCHES += files
-$(B)/tests/yara_bench: $(patsubst %.c,$(B)/obj/%.o,tests/files/yara_bench.c sensor/filescan/fscan_yara.c common/jb.c common/log.c)
+$(B)/tests/yara_bench: $(patsubst %.c,$(B)/obj/%.o,tests/files/yara_bench.c sensor/filescan/fscan_yara.c sensor/filescan/fscan_ytext.c common/jb.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lyara -lm
 .PHONY: bench-files
@@ -52,7 +54,7 @@ bench-files: $(B)/canh-sensor $(B)/tests/yara_bench $(B)/tools/pcap_remap
 
 UNIT_TESTS += fscan_pool
 UNIT_fscan_pool_SRCS := tests/unit/filescan/test_fscan_pool.c sensor/filescan/fscan_pool.c \
-                        sensor/filescan/fscan_yara.c sensor/filescan/file_track.c \
+                        sensor/filescan/fscan_yara.c sensor/filescan/fscan_ytext.c sensor/filescan/file_track.c \
                         sensor/filescan/file_store.c sensor/filescan/fscan_hashlist.c \
                         sensor/output/eve_fileinfo.c sensor/output/eve_writer.c \
                         sensor/classify/dpi_ndpi.c common/jb.c common/log.c common/cfg.c

@@ -3,25 +3,21 @@
  * and rule accessors for EVE (see fscan_yara.h). The only file that
  * includes <yara.h>, so a libyara change stays here.
  */
-#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <yara.h>
 
 #include "filescan/fscan_yara.h"
+#include "filescan/fscan_ytext.h"
 #include "log.h"
 
-#define FSCAN_YARA_MAX_FILES 4096
 /* errors kept per compile attempt; more take more rounds (the head set of
  * the corpus rules drops 26 rules that need a module; +0.12 s at start) */
 #define FSCAN_YARA_MAX_ERRS 256
-/* as deep as YARA itself lets includes nest */
-#define FSCAN_YARA_MAX_INCLUDE_DEPTH 16
 
 struct fscan_yara {
     YR_RULES *rules;
@@ -72,153 +68,7 @@ static void fscan_yara_compiler_cb(int level, const char *file, int line, const 
     }
 }
 
-/* ---- rule blocks: where each rule starts and ends in the source text ---- */
-
-struct fscan_yara_block {
-    size_t start, end;        /* byte range [start, end] */
-    int line0, line1;
-    bool global;              /* a global rule: its condition gates the namespace */
-    char name[128];
-};
-
-static bool fscan_yara_word_at(const char *s, size_t i, size_t n, const char *w)
-{
-    size_t l = strlen(w);
-
-    if (i + l > n || strncmp(s + i, w, l) != 0)
-        return false;
-    if (i > 0 && (s[i - 1] == '_' || (s[i - 1] >= '0' && s[i - 1] <= '9') ||
-                  ((s[i - 1] | 32) >= 'a' && (s[i - 1] | 32) <= 'z')))
-        return false;
-    return i + l == n || !(s[i + l] == '_' || (s[i + l] >= '0' && s[i + l] <= '9') ||
-                           ((s[i + l] | 32) >= 'a' && (s[i + l] | 32) <= 'z'));
-}
-
-/* Skip a comment, string or regex at s[i]; returns the index after it (or i
- * when none starts there). Counts newlines into *line. */
-static size_t fscan_yara_skip(const char *s, size_t i, size_t n, int *line, char prev)
-{
-    size_t j;
-
-    if (s[i] == '/' && i + 1 < n && s[i + 1] == '/') {
-        for (j = i; j < n && s[j] != '\n'; j++)
-            ;
-        return j;
-    }
-    if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-        for (j = i + 2; j + 1 < n && !(s[j] == '*' && s[j + 1] == '/'); j++)
-            if (s[j] == '\n')
-                (*line)++;
-        return j + 2 <= n ? j + 2 : n;
-    }
-    if (s[i] == '"' || (s[i] == '/' && (prev == '=' || prev == 's'))) {
-        char q = s[i];
-        for (j = i + 1; j < n && s[j] != q && s[j] != '\n'; j++)
-            if (s[j] == '\\' && j + 1 < n && s[j + 1] != '\n')
-                j++;
-        return j < n && s[j] == q ? j + 1 : j;
-    }
-    return i;
-}
-
-/* The last significant character before s[i+1], as the regex cue of
- * fscan_yara_skip: "matches /re/" gives 's', "= /re/" gives '='. */
-static char fscan_yara_prev(const char *s, size_t i, size_t n, char prev)
-{
-    char ch = s[i];
-
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
-        return prev;
-    if (ch == 's')
-        return i >= 6 && fscan_yara_word_at(s, i - 6, n, "matches") ? 's' : 'x';
-    return ch;
-}
-
-/* Find the rule blocks of a source text. Returns how many there are; at
- * most max are written to b (b may be NULL to count them). */
-static int fscan_yara_blocks(const char *s, size_t n, struct fscan_yara_block *b, int max)
-{
-    int nb = 0, line = 1, depth = 0, start_line = 0;
-    size_t start = 0;
-    bool pending = false, in_rule = false, global = false;
-    char prev = 0;
-
-    for (size_t i = 0; i < n;) {
-        size_t k = fscan_yara_skip(s, i, n, &line, prev);
-        if (k != i) {
-            prev = '"';
-            i = k;
-            continue;
-        }
-        char ch = s[i];
-        if (ch == '\n')
-            line++;
-        if (!in_rule && depth == 0 &&
-            (fscan_yara_word_at(s, i, n, "private") || fscan_yara_word_at(s, i, n, "global") ||
-             fscan_yara_word_at(s, i, n, "rule"))) {
-            if (!pending) {
-                pending = true;
-                global = false;
-                start = i;
-                start_line = line;
-            }
-            if (fscan_yara_word_at(s, i, n, "global"))
-                global = true;
-            if (fscan_yara_word_at(s, i, n, "rule")) {
-                in_rule = true;
-                if (b != NULL && nb < max) {
-                    size_t p = i + 4, q;
-                    while (p < n && (s[p] == ' ' || s[p] == '\t'))
-                        p++;
-                    for (q = p; q < n && q - p < sizeof(b[nb].name) - 1 &&
-                                (s[q] == '_' || (s[q] >= '0' && s[q] <= '9') ||
-                                 ((s[q] | 32) >= 'a' && (s[q] | 32) <= 'z'));
-                         q++)
-                        ;
-                    memcpy(b[nb].name, s + p, q - p);
-                    b[nb].name[q - p] = '\0';
-                }
-            }
-        }
-        if (ch == '{') {
-            depth++;
-        } else if (ch == '}' && depth > 0) {
-            if (--depth == 0 && in_rule) {
-                if (b != NULL && nb < max) {
-                    b[nb].start = start;
-                    b[nb].end = i;
-                    b[nb].line0 = start_line;
-                    b[nb].line1 = line;
-                    b[nb].global = global;
-                }
-                nb++;
-                in_rule = pending = false;
-            }
-        }
-        prev = fscan_yara_prev(s, i, n, prev);
-        i++;
-    }
-    return nb;
-}
-
 /* ---- compile ---- */
-
-static char *fscan_yara_read(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long sz;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)sz + 1)) != NULL) {
-        *len = fread(buf, 1, (size_t)sz, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
-}
 
 static void fscan_yara_ns(const char *path, char *ns, size_t cap)
 {
@@ -276,7 +126,7 @@ static int fscan_yara_prepare(const char *path, char *text, const char *ns, bool
                               struct fscan_yara_ctx *ctx, struct fscan_yara_load_stats *st,
                               struct fscan_yara_src *out)
 {
-    struct fscan_yara_block *blocks = NULL;
+    struct fscan_ytext_block *blocks = NULL;
     size_t len = text != NULL ? strlen(text) : 0;
     int nb = 0, rounds = 0;
 
@@ -284,7 +134,7 @@ static int fscan_yara_prepare(const char *path, char *text, const char *ns, bool
     if (fscan_yara_try(path, text, ns, ctx) == 0)
         goto add;
     if (text == NULL)
-        text = fscan_yara_read(path, &len);
+        text = fscan_ytext_read(path, &len);
     if (text == NULL || ctx->nerr == 0 || ctx->err_line[0] == 0) {
         if (!quiet) {
             log_error("yara", "%s: %s; file skipped", path,
@@ -293,13 +143,13 @@ static int fscan_yara_prepare(const char *path, char *text, const char *ns, bool
         }
         goto out;
     }
-    nb = fscan_yara_blocks(text, len, NULL, 0);
+    nb = fscan_ytext_blocks(text, len, NULL, 0);
     if ((blocks = calloc((size_t)nb + 1, sizeof(*blocks))) == NULL) {
         if (!quiet)
             st->files_failed++;
         goto out;
     }
-    nb = fscan_yara_blocks(text, len, blocks, nb);
+    nb = fscan_ytext_blocks(text, len, blocks, nb);
     while (rounds++ < 1024) {
         int blanked = 0;
         for (int e = 0; e < ctx->nerr; e++) {
@@ -506,111 +356,6 @@ static YR_RULES *fscan_yara_compact(YR_RULES *rules)
 
 /* ---- the stream-head set ---- */
 
-struct fscan_yara_buf {
-    char *p;
-    size_t len, cap;
-    bool nomem;
-};
-
-static void fscan_yara_put(struct fscan_yara_buf *b, const char *s, size_t n)
-{
-    if (b->nomem || n == 0)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->nomem = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-/* Add a module name to the list "pe, math" (once). */
-static void fscan_yara_add_module(char *mods, size_t cap, const char *name, size_t n)
-{
-    size_t l = strlen(mods);
-
-    for (const char *p = mods; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 2 : 0))
-        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-            return;
-    snprintf(mods + l, cap - l, "%s%.*s", l ? ", " : "", (int)n, name);
-}
-
-/* Append a source to out with its includes expanded in place (a relative
- * path from the including file's directory, as YARA resolves it) and its
- * import statements left out; the modules go to mods. text: the source
- * (NULL: read it from path). -1 when a file cannot be read or includes nest
- * too deep. */
-static int fscan_yara_flatten(const char *path, const char *text, int depth,
-                              struct fscan_yara_buf *out, char *mods, size_t modcap)
-{
-    char *own = NULL;
-    size_t n = 0, i = 0, from = 0;
-    int line = 1, braces = 0, rc = 0;
-    char prev = 0;
-
-    if (depth > FSCAN_YARA_MAX_INCLUDE_DEPTH)
-        return -1;
-    if (text == NULL && (text = own = fscan_yara_read(path, &n)) == NULL)
-        return -1;
-    if (own == NULL)
-        n = strlen(text);
-    while (i < n) {
-        size_t k = fscan_yara_skip(text, i, n, &line, prev);
-        if (k != i) {
-            prev = '"';
-            i = k;
-            continue;
-        }
-        bool inc = braces == 0 && fscan_yara_word_at(text, i, n, "include");
-        if (inc || (braces == 0 && fscan_yara_word_at(text, i, n, "import"))) {
-            size_t j = i + (inc ? 7 : 6), q;
-            while (j < n && (text[j] == ' ' || text[j] == '\t'))
-                j++;
-            for (q = j + 1; j < n && text[j] == '"' && q < n && text[q] != '"' && text[q] != '\n'; q++)
-                ;
-            if (j < n && text[j] == '"' && q < n && text[q] == '"') {
-                fscan_yara_put(out, text + from, i - from);
-                if (inc) {
-                    const char *slash = strrchr(path, '/');
-                    char p[4096];
-                    int dl = slash != NULL && text[j + 1] != '/' ? (int)(slash - path) : -1;
-                    snprintf(p, sizeof(p), "%.*s%s%.*s", dl > 0 ? dl : 0, path,
-                             dl >= 0 ? "/" : "", (int)(q - j - 1), text + j + 1);
-                    if ((rc = fscan_yara_flatten(p, NULL, depth + 1, out, mods, modcap)) != 0)
-                        goto out;
-                } else {
-                    fscan_yara_add_module(mods, modcap, text + j + 1, q - j - 1);
-                }
-                i = from = q + 1;
-                prev = '"';
-                continue;
-            }
-        }
-        if (text[i] == '\n')
-            line++;
-        else if (text[i] == '{')
-            braces++;
-        else if (text[i] == '}' && braces > 0)
-            braces--;
-        prev = fscan_yara_prev(text, i, n, prev);
-        i++;
-    }
-    fscan_yara_put(out, text + from, n - from);
-    fscan_yara_put(out, "\n", 1);   /* the next included file starts a line */
-out:
-    free(own);
-    return rc;
-}
-
 /* Compile the head set from the sources of the file set: each flattened
  * without imports, its rules that need a module (or a rule dropped before)
  * left out, quietly. NULL on no memory. */
@@ -630,14 +375,12 @@ static YR_RULES *fscan_yara_build_heads(const struct fscan_yara_src *src, size_t
     }
     yr_compiler_set_callback(c, fscan_yara_compiler_cb, ctx);
     for (size_t i = 0; i < nsrc; i++) {
-        struct fscan_yara_buf b = { 0 };
-        struct fscan_yara_src s;
-        if (fscan_yara_flatten(src[i].path, src[i].text, 0, &b, st->modules,
-                               sizeof(st->modules)) != 0 || b.nomem || b.p == NULL) {
-            free(b.p);
+                struct fscan_yara_src s;
+        char *flat = fscan_ytext_flatten(src[i].path, src[i].text, st->modules,
+                                         sizeof(st->modules));
+        if (flat == NULL)
             continue;
-        }
-        if (fscan_yara_prepare(src[i].path, b.p, src[i].ns, true, ctx, &sink, &s) != 0)
+        if (fscan_yara_prepare(src[i].path, flat, src[i].ns, true, ctx, &sink, &s) != 0)
             continue;
         if (fscan_yara_real_add(c, &s, true, ctx) == 0) {
             ok[nok++] = s;
@@ -658,43 +401,6 @@ out:
         free(ok[k].text);
     free(ok);
     return rules;
-}
-
-static int fscan_yara_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Expand a directory into its .yar and .yara files (recursively, sorted). */
-static void fscan_yara_expand(const char *path, char **out, size_t *n, int depth)
-{
-    struct stat sb;
-    DIR *d;
-    struct dirent *de;
-    size_t first = *n;
-
-    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) || depth > 8) {
-        if (*n < FSCAN_YARA_MAX_FILES)
-            out[(*n)++] = strdup(path);
-        return;
-    }
-    if ((d = opendir(path)) == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        char p[4096];
-        size_t l = strlen(de->d_name);
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            fscan_yara_expand(p, out, n, depth + 1);
-        else if (((l > 4 && strcasecmp(de->d_name + l - 4, ".yar") == 0) ||
-                  (l > 5 && strcasecmp(de->d_name + l - 5, ".yara") == 0)) &&
-                 *n < FSCAN_YARA_MAX_FILES)
-            out[(*n)++] = strdup(p);
-    }
-    closedir(d);
-    qsort(out + first, *n - first, sizeof(char *), fscan_yara_cmp);
 }
 
 struct fscan_yara *fscan_yara_load(const char *const *paths, size_t n,
@@ -724,13 +430,13 @@ struct fscan_yara *fscan_yara_load_sets(const char *const *paths, size_t n, bool
     }
     y = calloc(1, sizeof(*y));
     ctx = calloc(1, sizeof(*ctx));
-    files = calloc(FSCAN_YARA_MAX_FILES, sizeof(char *));
+    files = calloc(FSCAN_YTEXT_MAX_FILES, sizeof(char *));
     if (y == NULL || ctx == NULL || files == NULL || yr_compiler_create(&real) != ERROR_SUCCESS)
         goto fail;
     atomic_init(&y->refs, 1);
     yr_compiler_set_callback(real, fscan_yara_compiler_cb, ctx);
     for (size_t i = 0; i < n; i++)
-        fscan_yara_expand(paths[i], files, &nfiles, 0);
+        fscan_ytext_expand(paths[i], files, &nfiles, 0);
     st->files = nfiles;
     if (fscan_yara_build(&real, files, nfiles, ctx, st, &ok, &nok) != 0)
         goto fail;

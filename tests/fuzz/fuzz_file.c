@@ -43,7 +43,7 @@ static void fz_init(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct file_track_cfg cfg = { .max_file_size = 32 * 1024, .max_open = 2 };
-    struct fscan_yara_block blocks[64];
+    struct fscan_ytext_block blocks[64];
     static uint8_t fed[70000];
     struct file_tracker *t;
     struct file_obj *fo;
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct jb j;
 
     fz_init();
-    fscan_yara_blocks((const char *)data, size, blocks, 64);
+    fscan_ytext_blocks((const char *)data, size, blocks, 64);
     t = file_track_new(&cfg, fz_mem);
     if (t == NULL || size == 0)
         goto out;

@@ -1,4 +1,4 @@
-/* Unit tests of sensor/filescan/fscan_yara.c: our signatures/yara rules on
+/* Unit tests of sensor/filescan/fscan_yara.c (and fscan_ytext.c): our signatures/yara rules on
  * EICAR, a file with one broken rule (the others load, the error names file
  * and line), rule blocks, meta-derived severity/sid, JSON of a match, and
  * the corpus rules (../shared/corpus/yara) on the corpus samples against the
@@ -135,8 +135,8 @@ TEST(blocks_found_with_modifiers_comments_and_regex)
                       "/* rule fake { } */\n"
                       "global rule g2 : tag {\n strings: $r = /a}b/ $s = \"{\"\n condition: $r or $s\n}\n"
                       "rule r3 { condition: pe.number_of_sections > 1 }\n";
-    struct fscan_yara_block b[8];
-    int n = fscan_yara_blocks(src, strlen(src), b, 8);
+    struct fscan_ytext_block b[8];
+    int n = fscan_ytext_blocks(src, strlen(src), b, 8);
 
     CHECK_EQ_INT(n, 3);
     if (n == 3) {
