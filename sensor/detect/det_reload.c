@@ -144,6 +144,7 @@ int det_reload_watch(struct det_reload *r)
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = det_reload_on_hup;
+    sa.sa_flags = SA_RESTART; /* a SIGHUP must not end a capture read from a pipe (EINTR) */
     sigaction(SIGHUP, &sa, NULL);
     if (pthread_create(&r->thread, NULL, det_reload_main, r) != 0) {
         log_error("detect", "cannot start the reload thread");
