@@ -1,8 +1,11 @@
 /* jb: see jb.h. The only state is a comma flag per nesting level.
  * On the EVE path every event goes through here, so the common cases are
  * written by hand: strings are scanned 8 bytes at a time for bytes that
- * need escaping and copied in runs, integers and RFC 3339 times are
- * formatted without stdio (snprintf costs ~300 instructions a call).
+ * need escaping and copied in runs (escaped straight into the buffer when
+ * the worst case fits), integers go out two digits at a time from a table,
+ * RFC 3339 times reuse the text of the last second formatted on this
+ * thread, and IP addresses are formatted without inet_ntop (which goes
+ * through sprintf: snprintf costs ~300 instructions a call).
  */
 #include "jb.h"
 
@@ -118,9 +121,58 @@ static inline size_t jb_plain_run(const unsigned char *s, size_t i, size_t n)
     return i;
 }
 
-static void jb_escaped(struct jb *j, const char *val, size_t n)
+static const char jb_hex[] = "0123456789abcdef";
+
+/* One byte that needs an escape, at o; returns the end. */
+static inline char *jb_esc1(char *o, unsigned char c)
 {
-    static const char hex[] = "0123456789abcdef";
+    switch (c) {
+    case '"': memcpy(o, "\\\"", 2); return o + 2;
+    case '\\': memcpy(o, "\\\\", 2); return o + 2;
+    case '\n': memcpy(o, "\\n", 2); return o + 2;
+    case '\r': memcpy(o, "\\r", 2); return o + 2;
+    case '\t': memcpy(o, "\\t", 2); return o + 2;
+    default:
+        memcpy(o, "\\u00", 4);
+        o[4] = jb_hex[c >> 4];
+        o[5] = jb_hex[c & 15];
+        return o + 6;
+    }
+}
+
+/* The rest of a string from s[i] (the first byte that needs a look), when
+ * the worst case (6 bytes a byte) fits: no bound check per piece. */
+static void jb_escaped_direct(struct jb *j, const unsigned char *s, size_t i, size_t n)
+{
+    char *o = j->buf + j->len;
+
+    *o++ = '"';
+    memcpy(o, s, i);
+    o += i;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t ulen = c >= 0x80 ? jb_utf8_len(s + i, n - i) : 0;
+        size_t r;
+        if (ulen > 0) {
+            memcpy(o, s + i, ulen);
+            o += ulen;
+            i += ulen;
+        } else {
+            o = jb_esc1(o, c);
+            i++;
+        }
+        r = jb_plain_run(s, i, n);
+        memcpy(o, s + i, r - i);
+        o += r - i;
+        i = r;
+    }
+    *o++ = '"';
+    *o = '\0';
+    j->len = (size_t)(o - j->buf);
+}
+
+void jb_escaped(struct jb *j, const char *val, size_t n)
+{
     const unsigned char *s = (const unsigned char *)val;
     size_t run = 0; /* start of a run of bytes that need no escape */
     size_t i = jb_plain_run(s, 0, n);
@@ -135,27 +187,22 @@ static void jb_escaped(struct jb *j, const char *val, size_t n)
         j->len += n + 2;
         return;
     }
+    if (!j->overflow && n <= j->cap && j->len + 6 * n + 3 <= j->cap) {
+        jb_escaped_direct(j, s, i, n);
+        return;
+    }
+    /* near the end of the buffer: piece by piece, each bound-checked */
     jb_putc(j, '"');
     while (i < n) {
         unsigned char c = s[i];
         size_t ulen = c >= 0x80 ? jb_utf8_len(s + i, n - i) : 0;
+        char e[6];
         if (ulen > 0) {
             i = jb_plain_run(s, i + ulen, n);
             continue;
         }
         jb_put(j, val + run, i - run);
-        switch (c) {
-        case '"': jb_put(j, "\\\"", 2); break;
-        case '\\': jb_put(j, "\\\\", 2); break;
-        case '\n': jb_put(j, "\\n", 2); break;
-        case '\r': jb_put(j, "\\r", 2); break;
-        case '\t': jb_put(j, "\\t", 2); break;
-        default: {
-            char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            jb_put(j, e, 6);
-            break;
-        }
-        }
+        jb_put(j, e, (size_t)(jb_esc1(e, c) - e));
         run = i + 1;
         i = jb_plain_run(s, i + 1, n);
     }
@@ -244,33 +291,65 @@ static void jb_fmt(struct jb *j, const char *key, const char *text, int n)
     jb_put(j, text, (size_t)n);
 }
 
-/* Decimal digits of v, right-aligned in t[0..24); returns the first. */
-static inline char *jb_u64_digits(uint64_t v, char *end)
+/* "00".."99": integers go out two digits at a time. */
+static const char jb_d2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Number of decimal digits of v (1..20). */
+static inline unsigned jb_ndigits(uint64_t v)
 {
-    char *p = end;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    return p;
+    static const uint64_t pow10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+    };
+    /* v | 1 has as many digits as v and a bit length of at least 1;
+     * bits * 1233 / 4096 is floor(bits * log10(2)): the count, or one short */
+    uint64_t u = v | 1;
+    unsigned bits = 64u - (unsigned)__builtin_clzll(u);
+    unsigned n = (bits * 1233u) >> 12;
+    return n + (u >= pow10[n]);
+}
+
+char *jb_fmt_u64(char *o, uint64_t v)
+{
+    char *end = o + jb_ndigits(v), *p = end;
+
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, jb_d2 + 2 * r, 2);
+    }
+    if (v >= 10)
+        memcpy(p - 2, jb_d2 + 2 * v, 2);
+    else
+        p[-1] = (char)('0' + v);
+    return end;
+}
+
+char *jb_fmt_i64(char *o, int64_t v)
+{
+    if (v >= 0)
+        return jb_fmt_u64(o, (uint64_t)v);
+    *o = '-';
+    /* the magnitude of INT64_MIN does not fit an int64_t: go through uint64_t */
+    return jb_fmt_u64(o + 1, (uint64_t)0 - (uint64_t)v);
 }
 
 void jb_int(struct jb *j, const char *key, int64_t v)
 {
     char t[24];
-    /* the magnitude of INT64_MIN does not fit an int64_t: go through uint64_t */
-    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char *p = jb_u64_digits(m, t + sizeof(t));
-    if (v < 0)
-        *--p = '-';
-    jb_fmt(j, key, p, (int)(t + sizeof(t) - p));
+    jb_fmt(j, key, t, (int)(jb_fmt_i64(t, v) - t));
 }
 
 void jb_uint(struct jb *j, const char *key, uint64_t v)
 {
     char t[24];
-    char *p = jb_u64_digits(v, t + sizeof(t));
-    jb_fmt(j, key, p, (int)(t + sizeof(t) - p));
+    jb_fmt(j, key, t, (int)(jb_fmt_u64(t, v) - t));
 }
 
 void jb_double(struct jb *j, const char *key, double v)
@@ -299,8 +378,7 @@ void jb_raw(struct jb *j, const char *key, const char *json, size_t n)
 
 static inline void jb_2d(char *o, unsigned v)
 {
-    o[0] = (char)('0' + v / 10);
-    o[1] = (char)('0' + v % 10);
+    memcpy(o, jb_d2 + 2 * v, 2);
 }
 
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian), H. Hinnant's
@@ -319,16 +397,12 @@ static void jb_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuu+00:00" (32 bytes, no NUL) into o; false when
- * tv is outside years 0000..9999 or tv_usec is not a microsecond count
- * (the caller then falls back to gmtime_r + snprintf). */
-static bool jb_time32(struct timeval tv, char *o)
+/* "YYYY-MM-DDTHH:MM:SS" (19 bytes) of a second; false outside 0000..9999. */
+static bool jb_second19(int64_t s, char *o)
 {
-    int64_t s = (int64_t)tv.tv_sec, days = s / 86400, rem = s % 86400, y;
-    unsigned m, d, us;
+    int64_t days = s / 86400, rem = s % 86400, y;
+    unsigned m, d;
 
-    if (tv.tv_usec < 0 || tv.tv_usec > 999999)
-        return false;
     if (rem < 0) {
         rem += 86400;
         days--;
@@ -348,14 +422,40 @@ static bool jb_time32(struct timeval tv, char *o)
     jb_2d(o + 14, (unsigned)(rem / 60 % 60));
     o[16] = ':';
     jb_2d(o + 17, (unsigned)(rem % 60));
+    return true;
+}
+
+/* The last second formatted on this thread: events come in packet-time
+ * order, so most timestamps (and a flow's start/end) share it. Per thread,
+ * so workers share nothing. */
+static _Thread_local int64_t jb_tc_sec = INT64_MIN;
+static _Thread_local char jb_tc_txt[19];
+
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuu+00:00" (32 bytes, no NUL) at o; NULL when
+ * tv is outside years 0000..9999 or tv_usec is not a microsecond count
+ * (the caller then falls back to gmtime_r + snprintf). */
+char *jb_fmt_time(char *o, struct timeval tv)
+{
+    int64_t s = (int64_t)tv.tv_sec;
+    unsigned us;
+
+    if (tv.tv_usec < 0 || tv.tv_usec > 999999)
+        return NULL;
+    if (s != jb_tc_sec) {
+        if (!jb_second19(s, jb_tc_txt)) {
+            jb_tc_sec = INT64_MIN;
+            return NULL;
+        }
+        jb_tc_sec = s;
+    }
+    memcpy(o, jb_tc_txt, 19);
     o[19] = '.';
     us = (unsigned)tv.tv_usec;
-    for (int i = 25; i >= 20; i--) {
-        o[i] = (char)('0' + us % 10);
-        us /= 10;
-    }
+    jb_2d(o + 20, us / 10000);
+    jb_2d(o + 22, us / 100 % 100);
+    jb_2d(o + 24, us % 100);
     memcpy(o + 26, "+00:00", 6);
-    return true;
+    return o + 32;
 }
 
 void jb_format_time(struct timeval tv, char *out, size_t cap)
@@ -363,7 +463,7 @@ void jb_format_time(struct timeval tv, char *out, size_t cap)
     struct tm tm;
     time_t t = tv.tv_sec;
 
-    if (cap >= 33 && jb_time32(tv, out)) {
+    if (cap >= 33 && jb_fmt_time(out, tv) != NULL) {
         out[32] = '\0';
         return;
     }
@@ -373,18 +473,125 @@ void jb_format_time(struct timeval tv, char *out, size_t cap)
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
 }
 
+/* The value of a time jb_fmt_time cannot write (a JSON string either way). */
+void jb_time_slow(struct jb *j, struct timeval tv)
+{
+    char t[48];
+
+    jb_format_time(tv, t, sizeof(t));
+    jb_escaped(j, t, strlen(t));
+}
+
 void jb_time(struct jb *j, const char *key, struct timeval tv)
 {
     char t[48];
 
-    if (jb_time32(tv, t + 1)) {
+    if (jb_fmt_time(t + 1, tv) != NULL) {
         t[0] = '"';
         t[33] = '"';
         jb_fmt(j, key, t, 34);
         return;
     }
-    jb_format_time(tv, t, sizeof(t));
-    jb_str(j, key, t);
+    jb_key(j, key);
+    jb_time_slow(j, tv);
+}
+
+/* ---- IP addresses ---- */
+
+/* Dotted quad at o; returns the end. */
+static char *jb_fmt_ipv4(char *o, const uint8_t *ip)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = ip[i];
+        if (v >= 100) {
+            *o++ = (char)('0' + v / 100);
+            memcpy(o, jb_d2 + 2 * (v % 100), 2);
+            o += 2;
+        } else if (v >= 10) {
+            memcpy(o, jb_d2 + 2 * v, 2);
+            o += 2;
+        } else {
+            *o++ = (char)('0' + v);
+        }
+        *o++ = '.';
+    }
+    return o - 1;
+}
+
+/* One group in lower-case hex without leading zeros. */
+static char *jb_fmt_hex16(char *o, unsigned w)
+{
+    if (w >= 0x1000)
+        *o++ = jb_hex[w >> 12];
+    if (w >= 0x100)
+        *o++ = jb_hex[(w >> 8) & 15];
+    if (w >= 0x10)
+        *o++ = jb_hex[(w >> 4) & 15];
+    *o++ = jb_hex[w & 15];
+    return o;
+}
+
+/* RFC 5952 text, the same as glibc's inet_ntop: the first longest run of
+ * two or more zero groups becomes "::"; an address whose first 6 groups
+ * are zero, or the first 5 zero and the 6th ffff, ends in a dotted quad. */
+static char *jb_fmt_ipv6(char *o, const uint8_t *ip)
+{
+    unsigned w[8];
+    int best = -1, best_len = 0, cur = -1;
+
+    for (int i = 0; i < 8; i++) {
+        w[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
+        if (w[i] == 0) {
+            if (cur < 0)
+                cur = i;
+            if (i - cur + 1 > best_len) {
+                best = cur;
+                best_len = i - cur + 1;
+            }
+        } else {
+            cur = -1;
+        }
+    }
+    if (best_len < 2)
+        best = -1;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            *o++ = ':';
+            i += best_len - 1;
+            if (i == 7)
+                *o++ = ':';
+            continue;
+        }
+        if (i != 0)
+            *o++ = ':';
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+            return jb_fmt_ipv4(o, ip + 12);
+        o = jb_fmt_hex16(o, w[i]);
+    }
+    return o;
+}
+
+char *jb_fmt_ip(char *o, const uint8_t *ip, int ver)
+{
+    *o++ = '"';
+    o = ver == 6 ? jb_fmt_ipv6(o, ip) : jb_fmt_ipv4(o, ip);
+    *o++ = '"';
+    return o;
+}
+
+size_t jb_format_ip(const uint8_t *ip, int ver, char *out)
+{
+    char *end = ver == 6 ? jb_fmt_ipv6(out, ip) : jb_fmt_ipv4(out, ip);
+
+    *end = '\0';
+    return (size_t)(end - out);
+}
+
+void jb_ip(struct jb *j, const char *key, const uint8_t *ip, int ver)
+{
+    char t[JB_IP_MAX + 2];
+
+    jb_fmt(j, key, t, (int)(jb_fmt_ip(t, ip, ver) - t));
 }
 
 const char *jb_text(struct jb *j)

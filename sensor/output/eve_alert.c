@@ -15,17 +15,17 @@ static const char *eve_alert_action(int a)
     return a == DET_ACTION_DROP || a == DET_ACTION_REJECT ? "blocked" : "allowed";
 }
 
-static void eve_alert_bytes(struct jb *j, const char *key, struct eve_bytes b)
+static void eve_alert_bytes(struct jb *j, const char *k, size_t kn, struct eve_bytes b)
 {
     if (b.p != NULL && b.n > 0)
-        jb_strn(j, key, (const char *)b.p, b.n);
+        jb_strn_k(j, k, kn, (const char *)b.p, b.n);
 }
 
-static void eve_alert_base64(struct jb *j, const char *key, const uint8_t *d, uint32_t n)
+static void eve_alert_base64(struct jb *j, const char *k, size_t kn, const uint8_t *d, uint32_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char out[(EVE_ALERT_PAYLOAD_MAX + 2) / 3 * 4 + 1];
-    size_t k = 0;
+    size_t o = 0;
 
     for (uint32_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)d[i] << 16;
@@ -33,22 +33,22 @@ static void eve_alert_base64(struct jb *j, const char *key, const uint8_t *d, ui
             v |= (uint32_t)d[i + 1] << 8;
         if (i + 2 < n)
             v |= d[i + 2];
-        out[k++] = tab[(v >> 18) & 63];
-        out[k++] = tab[(v >> 12) & 63];
-        out[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        out[k++] = i + 2 < n ? tab[v & 63] : '=';
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
     }
-    jb_strn(j, key, out, k);
+    jb_strn_k(j, k, kn, out, o);
 }
 
-static void eve_alert_printable(struct jb *j, const char *key, const uint8_t *d, uint32_t n)
+static void eve_alert_printable(struct jb *j, const char *k, size_t kn, const uint8_t *d, uint32_t n)
 {
     char out[EVE_ALERT_PAYLOAD_MAX];
 
     for (uint32_t i = 0; i < n; i++)
         out[i] = (d[i] >= 32 && d[i] < 127) || d[i] == '\n' || d[i] == '\r' || d[i] == '\t'
                      ? (char)d[i] : '.';
-    jb_strn(j, key, out, n);
+    jb_strn_k(j, k, kn, out, n);
 }
 
 static const char *eve_alert_rrtype(uint16_t t)
@@ -72,42 +72,42 @@ static const char *eve_alert_rrtype(uint16_t t)
 static void eve_alert_app_objects(struct jb *j, const struct eve_alert_app *app)
 {
     if (app->http) {
-        jb_open_object(j, "http");
-        eve_alert_bytes(j, "hostname", app->hostname);
-        eve_alert_bytes(j, "url", app->url);
-        eve_alert_bytes(j, "http_user_agent", app->user_agent);
-        eve_alert_bytes(j, "http_content_type", app->content_type);
-        eve_alert_bytes(j, "http_method", app->method);
-        eve_alert_bytes(j, "protocol", app->protocol);
+        jb_open_object_k(j, JB_K("http"));
+        eve_alert_bytes(j, JB_K("hostname"), app->hostname);
+        eve_alert_bytes(j, JB_K("url"), app->url);
+        eve_alert_bytes(j, JB_K("http_user_agent"), app->user_agent);
+        eve_alert_bytes(j, JB_K("http_content_type"), app->content_type);
+        eve_alert_bytes(j, JB_K("http_method"), app->method);
+        eve_alert_bytes(j, JB_K("protocol"), app->protocol);
         if (app->status > 0)
-            jb_int(j, "status", app->status);
+            jb_int_k(j, JB_K("status"), app->status);
         if (app->length >= 0)
-            jb_int(j, "length", app->length);
+            jb_int_k(j, JB_K("length"), app->length);
         jb_close_object(j);
     }
     if (app->dns) {
-        jb_open_object(j, "dns");
-        jb_open_array(j, "query");
+        jb_open_object_k(j, JB_K("dns"));
+        jb_open_array_k(j, JB_K("query"));
         jb_open_object(j, NULL);
-        jb_str(j, "type", "query");
-        jb_uint(j, "id", app->dns_id);
-        eve_alert_bytes(j, "rrname", app->rrname);
-        jb_str(j, "rrtype", eve_alert_rrtype(app->rrtype));
+        jb_str_k(j, JB_K("type"), "query");
+        jb_uint_k(j, JB_K("id"), app->dns_id);
+        eve_alert_bytes(j, JB_K("rrname"), app->rrname);
+        jb_str_k(j, JB_K("rrtype"), eve_alert_rrtype(app->rrtype));
         jb_close_object(j);
         jb_close_array(j);
         jb_close_object(j);
     }
     if (app->tls) {
-        jb_open_object(j, "tls");
-        eve_alert_bytes(j, "sni", app->sni);
+        jb_open_object_k(j, JB_K("tls"));
+        eve_alert_bytes(j, JB_K("sni"), app->sni);
         if (app->ja3.n > 0) {
-            jb_open_object(j, "ja3");
-            eve_alert_bytes(j, "hash", app->ja3);
+            jb_open_object_k(j, JB_K("ja3"));
+            eve_alert_bytes(j, JB_K("hash"), app->ja3);
             jb_close_object(j);
         }
         if (app->ja3s.n > 0) {
-            jb_open_object(j, "ja3s");
-            eve_alert_bytes(j, "hash", app->ja3s);
+            jb_open_object_k(j, JB_K("ja3s"));
+            eve_alert_bytes(j, JB_K("hash"), app->ja3s);
             jb_close_object(j);
         }
         jb_close_object(j);
@@ -128,36 +128,36 @@ int eve_alert_log(struct eve_out *o, const struct flow *f, const struct packet *
     /* eve_begin writes app_proto from a final nDPI verdict; otherwise ours */
     bool has_ap = f != NULL && f->dpi.done && (dpi_app_proto(&f->dpi) != NULL || f->dpi.payload_seen);
     if (!has_ap && app != NULL && app->app_proto != NULL)
-        jb_str(j, "app_proto", app->app_proto);
+        jb_str_k(j, JB_K("app_proto"), app->app_proto);
     if (app != NULL && (app->http || app->dns || app->tls))
-        jb_uint(j, "tx_id", app->tx_id);
+        jb_uint_k(j, JB_K("tx_id"), app->tx_id);
     if (f != NULL && p != NULL) {
         /* Suricata 7's field: which way the alerting packet went, so
          * correlation can tell an attack on a server from a download. */
         const uint8_t *cip = f->client_is_lo ? f->key.ip_lo : f->key.ip_hi;
         bool to_server = memcmp(p->src, cip, sizeof(p->src)) == 0 &&
                          p->sport == (f->client_is_lo ? f->key.port_lo : f->key.port_hi);
-        jb_str(j, "direction", to_server ? "to_server" : "to_client");
+        jb_str_k(j, JB_K("direction"), to_server ? "to_server" : "to_client");
     }
-    jb_open_object(j, "alert");
-    jb_str(j, "action", eve_alert_action(a->action));
-    jb_uint(j, "gid", a->gid);
-    jb_uint(j, "signature_id", a->sid);
-    jb_uint(j, "rev", a->rev);
-    jb_str(j, "signature", a->msg != NULL ? a->msg : "");
-    jb_str(j, "category", a->category != NULL ? a->category : "");
-    jb_int(j, "severity", a->priority);
+    jb_open_object_k(j, JB_K("alert"));
+    jb_str_k(j, JB_K("action"), eve_alert_action(a->action));
+    jb_uint_k(j, JB_K("gid"), a->gid);
+    jb_uint_k(j, JB_K("signature_id"), a->sid);
+    jb_uint_k(j, JB_K("rev"), a->rev);
+    jb_str_k(j, JB_K("signature"), a->msg != NULL ? a->msg : "");
+    jb_str_k(j, JB_K("category"), a->category != NULL ? a->category : "");
+    jb_int_k(j, JB_K("severity"), a->priority);
     if (a->metadata != NULL)
-        jb_raw(j, "metadata", a->metadata, strlen(a->metadata));
+        jb_raw_k(j, JB_K("metadata"), a->metadata, strlen(a->metadata));
     jb_close_object(j);
     if (app != NULL)
         eve_alert_app_objects(j, app);
     if (opts != NULL && a->payload != NULL && a->payload_len > 0) {
         uint32_t n = a->payload_len < EVE_ALERT_PAYLOAD_MAX ? a->payload_len : EVE_ALERT_PAYLOAD_MAX;
         if (opts->payload)
-            eve_alert_base64(j, "payload", a->payload, n);
+            eve_alert_base64(j, JB_K("payload"), a->payload, n);
         if (opts->payload_printable)
-            eve_alert_printable(j, "payload_printable", a->payload, n);
+            eve_alert_printable(j, JB_K("payload_printable"), a->payload, n);
     }
     return eve_commit(o);
 }

@@ -40,10 +40,10 @@ int eve_anomaly_log(struct eve_anomaly *a, struct eve_out *o, const struct packe
     }
     a->count[ev]++;
     j = eve_begin(o, "anomaly", f, p, p->ts);
-    jb_open_object(j, "anomaly");
-    jb_str(j, "type", "decode");
-    jb_str(j, "event", dec_event_name(ev));
-    jb_str(j, "layer", eve_anomaly_layer(ev));
+    jb_open_object_k(j, JB_K("anomaly"));
+    jb_str_k(j, JB_K("type"), "decode");
+    jb_str_k(j, JB_K("event"), dec_event_name(ev));
+    jb_str_k(j, JB_K("layer"), eve_anomaly_layer(ev));
     jb_close_object(j);
     if (eve_commit(o) != 0)
         return 0;

@@ -31,7 +31,7 @@ static void eve_flow_tcp(struct jb *j, uint8_t ts, uint8_t tc)
     s[EVE_FLOW_HEX_TS + 1] = hex[ts & 15];
     s[EVE_FLOW_HEX_TC] = hex[tc >> 4];
     s[EVE_FLOW_HEX_TC + 1] = hex[tc & 15];
-    jb_raw(j, "tcp", s, sizeof(tmpl) - 1);
+    jb_raw_k(j, JB_K("tcp"), s, sizeof(tmpl) - 1);
 }
 
 int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum flow_end_reason r)
@@ -39,34 +39,34 @@ int eve_flow_log(struct eve_out *o, struct dpi *d, const struct flow *f, enum fl
     struct jb *j = eve_begin(o, "flow", f, NULL, f->last);
     char name[64];
 
-    jb_open_object(j, "flow");
-    jb_uint(j, "pkts_toserver", f->pkts[FLOW_DIR_TOSERVER]);
-    jb_uint(j, "pkts_toclient", f->pkts[FLOW_DIR_TOCLIENT]);
-    jb_uint(j, "bytes_toserver", f->bytes[FLOW_DIR_TOSERVER]);
-    jb_uint(j, "bytes_toclient", f->bytes[FLOW_DIR_TOCLIENT]);
-    jb_time(j, "start", f->start);
-    jb_time(j, "end", f->last);
-    jb_int(j, "age", (int64_t)(f->last.tv_sec - f->start.tv_sec));
-    jb_str(j, "state", flow_state_name((enum flow_state)f->state));
-    jb_str(j, "reason", flow_reason_name(r));
-    jb_bool(j, "alerted", f->alerted != 0);
+    jb_open_object_k(j, JB_K("flow"));
+    jb_uint_k(j, JB_K("pkts_toserver"), f->pkts[FLOW_DIR_TOSERVER]);
+    jb_uint_k(j, JB_K("pkts_toclient"), f->pkts[FLOW_DIR_TOCLIENT]);
+    jb_uint_k(j, JB_K("bytes_toserver"), f->bytes[FLOW_DIR_TOSERVER]);
+    jb_uint_k(j, JB_K("bytes_toclient"), f->bytes[FLOW_DIR_TOCLIENT]);
+    jb_time_k(j, JB_K("start"), f->start);
+    jb_time_k(j, JB_K("end"), f->last);
+    jb_int_k(j, JB_K("age"), (int64_t)(f->last.tv_sec - f->start.tv_sec));
+    jb_str_k(j, JB_K("state"), flow_state_name((enum flow_state)f->state));
+    jb_str_k(j, JB_K("reason"), flow_reason_name(r));
+    jb_bool_k(j, JB_K("alerted"), f->alerted != 0);
     jb_close_object(j);
 
     if (f->key.proto == 6)
         eve_flow_tcp(j, f->tcp_flags[0], f->tcp_flags[1]);
 
-    jb_open_object(j, "ndpi");
-    jb_str(j, "protocol", dpi_proto_name(d, &f->dpi, name, sizeof(name)));
-    jb_str(j, "category", dpi_category_name(d, &f->dpi));
-    jb_bool(j, "guessed", f->dpi.guessed != 0);
+    jb_open_object_k(j, JB_K("ndpi"));
+    jb_str_k(j, JB_K("protocol"), dpi_proto_name(d, &f->dpi, name, sizeof(name)));
+    jb_str_k(j, JB_K("category"), dpi_category_name(d, &f->dpi));
+    jb_bool_k(j, JB_K("guessed"), f->dpi.guessed != 0);
     if (dpi_flow_host(&f->dpi)[0] != '\0')
-        jb_str(j, "hostname", dpi_flow_host(&f->dpi));
+        jb_str_k(j, JB_K("hostname"), dpi_flow_host(&f->dpi));
     if (dpi_flow_ja3c(&f->dpi)[0] != '\0')
-        jb_str(j, "ja3", dpi_flow_ja3c(&f->dpi));
+        jb_str_k(j, JB_K("ja3"), dpi_flow_ja3c(&f->dpi));
     if (dpi_flow_ja3s(&f->dpi)[0] != '\0')
-        jb_str(j, "ja3s", dpi_flow_ja3s(&f->dpi));
+        jb_str_k(j, JB_K("ja3s"), dpi_flow_ja3s(&f->dpi));
     if (f->dpi.risk != 0) {
-        jb_open_array(j, "risks");
+        jb_open_array_k(j, JB_K("risks"));
         dpi_risk_each(f->dpi.risk, eve_flow_risk, j);
         jb_close_array(j);
     }

@@ -3,7 +3,6 @@
  * Field names and value forms follow Suricata 7's output-json-dns.c (version
  * 2, detailed + grouped formats) and output-json-tls.c (extended fields).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "cfg.h"
@@ -33,7 +32,7 @@ void eve_proto_cfg_read(const struct cfg *c, struct eve_proto_opts *out)
 static void eve_proto_app(struct jb *j, const struct flow *f, const char *type)
 {
     if (f == NULL || !f->dpi.done || (dpi_app_proto(&f->dpi) == NULL && !f->dpi.payload_seen))
-        jb_str(j, "app_proto", type);
+        jb_str_k(j, JB_K("app_proto"), type);
 }
 
 int eve_proto_log(struct eve_out *o, const struct flow *f, const struct packet *p,
@@ -48,12 +47,12 @@ int eve_proto_log(struct eve_out *o, const struct flow *f, const struct packet *
     j = eve_begin(o, type, f, p, p != NULL ? p->ts : f->last);
     eve_proto_app(j, f, type);
     if (app->http || app->dns)
-        jb_uint(j, "tx_id", app->tx_id);
+        jb_uint_k(j, JB_K("tx_id"), app->tx_id);
     if (app->dns && dns_answer) {
-        jb_open_object(j, "dns");
-        jb_str(j, "type", "answer");
-        jb_uint(j, "id", app->dns_id);
-        jb_strn(j, "rrname", (const char *)app->rrname.p, app->rrname.n);
+        jb_open_object_k(j, JB_K("dns"));
+        jb_str_k(j, JB_K("type"), "answer");
+        jb_uint_k(j, JB_K("id"), app->dns_id);
+        jb_strn_k(j, JB_K("rrname"), (const char *)app->rrname.p, app->rrname.n);
         jb_close_object(j);
         a.dns = false;
     }
@@ -92,50 +91,69 @@ const char *eve_proto_dns_rcode(uint8_t rc)
     return rc < sizeof(names) / sizeof(names[0]) ? names[rc] : NULL;
 }
 
-static void eve_dns_type(struct jb *j, const char *key, uint16_t t)
+/* A type without a name goes out as its number, in a string. */
+static const char *eve_dns_type_name(uint16_t t, char num[8])
 {
     const char *n = eve_proto_dns_rrtype(t);
-    char num[8];
 
-    if (n == NULL) {
-        snprintf(num, sizeof(num), "%u", t);
-        n = num;
-    }
-    jb_str(j, key, n);
+    if (n != NULL)
+        return n;
+    *jb_fmt_u64(num, t) = '\0';
+    return num;
 }
 
-static void eve_dns_text(struct jb *j, const char *key, const struct eve_dns *m, uint32_t off,
+static void eve_dns_type(struct jb *j, const char *k, size_t kn, uint16_t t)
+{
+    char num[8];
+
+    jb_str_k(j, k, kn, eve_dns_type_name(t, num));
+}
+
+/* The header flags in lower-case hex without leading zeros ("%x"). */
+static void eve_dns_flags(struct jb *j, uint16_t flags)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[4];
+    int n = 0;
+
+    for (int sh = 12; sh >= 0; sh -= 4)
+        if (n > 0 || (flags >> sh) != 0 || sh == 0)
+            t[n++] = hex[(flags >> sh) & 15];
+    jb_strn_k(j, JB_K("flags"), t, (size_t)n);
+}
+
+static void eve_dns_text(struct jb *j, const char *k, size_t kn, const struct eve_dns *m, uint32_t off,
                          uint32_t len)
 {
-    jb_strn(j, key, m->text + off, len);
+    jb_strn_k(j, k, kn, m->text + off, len);
 }
 
 /* One record: {rrname, rrtype, ttl, rdata | soa{} | srv{}}. */
 static void eve_dns_rr(struct jb *j, const struct eve_dns *m, const struct eve_dns_rr *rr)
 {
     jb_open_object(j, NULL);
-    eve_dns_text(j, "rrname", m, rr->name_off, rr->name_len);
-    eve_dns_type(j, "rrtype", rr->rrtype);
-    jb_uint(j, "ttl", rr->ttl);
+    eve_dns_text(j, JB_K("rrname"), m, rr->name_off, rr->name_len);
+    eve_dns_type(j, JB_K("rrtype"), rr->rrtype);
+    jb_uint_k(j, JB_K("ttl"), rr->ttl);
     if (rr->rrtype == 6) {
-        jb_open_object(j, "soa");
-        eve_dns_text(j, "mname", m, rr->data_off, rr->data_len);
-        eve_dns_text(j, "rname", m, rr->data2_off, rr->data2_len);
-        jb_uint(j, "serial", rr->num[0]);
-        jb_uint(j, "refresh", rr->num[1]);
-        jb_uint(j, "retry", rr->num[2]);
-        jb_uint(j, "expire", rr->num[3]);
-        jb_uint(j, "minimum", rr->num[4]);
+        jb_open_object_k(j, JB_K("soa"));
+        eve_dns_text(j, JB_K("mname"), m, rr->data_off, rr->data_len);
+        eve_dns_text(j, JB_K("rname"), m, rr->data2_off, rr->data2_len);
+        jb_uint_k(j, JB_K("serial"), rr->num[0]);
+        jb_uint_k(j, JB_K("refresh"), rr->num[1]);
+        jb_uint_k(j, JB_K("retry"), rr->num[2]);
+        jb_uint_k(j, JB_K("expire"), rr->num[3]);
+        jb_uint_k(j, JB_K("minimum"), rr->num[4]);
         jb_close_object(j);
     } else if (rr->rrtype == 33) {
-        jb_open_object(j, "srv");
-        jb_uint(j, "priority", rr->num[0]);
-        jb_uint(j, "weight", rr->num[1]);
-        jb_uint(j, "port", rr->num[2]);
-        eve_dns_text(j, "name", m, rr->data_off, rr->data_len);
+        jb_open_object_k(j, JB_K("srv"));
+        jb_uint_k(j, JB_K("priority"), rr->num[0]);
+        jb_uint_k(j, JB_K("weight"), rr->num[1]);
+        jb_uint_k(j, JB_K("port"), rr->num[2]);
+        eve_dns_text(j, JB_K("name"), m, rr->data_off, rr->data_len);
         jb_close_object(j);
     } else {
-        eve_dns_text(j, "rdata", m, rr->data_off, rr->data_len);
+        eve_dns_text(j, JB_K("rdata"), m, rr->data_off, rr->data_len);
     }
     jb_close_object(j);
 }
@@ -146,18 +164,13 @@ static void eve_dns_grouped(struct jb *j, const struct eve_dns *m)
 {
     bool done[EVE_DNS_RR_MAX] = { false };
 
-    jb_open_object(j, "grouped");
+    jb_open_object_k(j, JB_K("grouped"));
     for (uint16_t i = 0; i < m->nrr; i++) {
         const struct eve_dns_rr *a = &m->rr[i];
         if (done[i] || a->section != EVE_DNS_ANSWER || a->rrtype == 6 || a->rrtype == 33)
             continue;
-        const char *n = eve_proto_dns_rrtype(a->rrtype);
         char num[8];
-        if (n == NULL) {
-            snprintf(num, sizeof(num), "%u", a->rrtype);
-            n = num;
-        }
-        jb_open_array(j, n);
+        jb_open_array(j, eve_dns_type_name(a->rrtype, num));
         for (uint16_t k = i; k < m->nrr; k++) {
             const struct eve_dns_rr *b = &m->rr[k];
             if (b->section == EVE_DNS_ANSWER && b->rrtype == a->rrtype) {
@@ -174,54 +187,51 @@ int eve_proto_dns(struct eve_out *o, const struct flow *f, const struct packet *
                   const struct eve_dns *m, uint64_t tx_id)
 {
     struct jb *j = eve_begin(o, "dns", f, p, p != NULL ? p->ts : f->last);
-    char flags[8];
     uint16_t nan = 0, nns = 0;
 
     eve_proto_app(j, f, "dns");
-    jb_open_object(j, "dns");
+    jb_open_object_k(j, JB_K("dns"));
     if (!m->response) {
-        jb_str(j, "type", "query");
-        jb_uint(j, "id", m->id);
-        jb_strn(j, "rrname", m->qname, m->qname_len);
-        eve_dns_type(j, "rrtype", m->qtype);
-        jb_uint(j, "tx_id", tx_id);
-        jb_uint(j, "opcode", m->opcode);
+        jb_str_k(j, JB_K("type"), "query");
+        jb_uint_k(j, JB_K("id"), m->id);
+        jb_strn_k(j, JB_K("rrname"), m->qname, m->qname_len);
+        eve_dns_type(j, JB_K("rrtype"), m->qtype);
+        jb_uint_k(j, JB_K("tx_id"), tx_id);
+        jb_uint_k(j, JB_K("opcode"), m->opcode);
         jb_close_object(j);
         return eve_commit(o);
     }
-    jb_uint(j, "version", 2);
-    jb_str(j, "type", "answer");
-    jb_uint(j, "id", m->id);
-    snprintf(flags, sizeof(flags), "%x", m->flags);
-    jb_str(j, "flags", flags);
-    jb_bool(j, "qr", true);
+    jb_uint_k(j, JB_K("version"), 2);
+    jb_str_k(j, JB_K("type"), "answer");
+    jb_uint_k(j, JB_K("id"), m->id);
+    eve_dns_flags(j, m->flags);
+    jb_bool_k(j, JB_K("qr"), true);
     if (m->flags & 0x0400)
-        jb_bool(j, "aa", true);
+        jb_bool_k(j, JB_K("aa"), true);
     if (m->flags & 0x0200)
-        jb_bool(j, "tc", true);
+        jb_bool_k(j, JB_K("tc"), true);
     if (m->flags & 0x0100)
-        jb_bool(j, "rd", true);
+        jb_bool_k(j, JB_K("rd"), true);
     if (m->flags & 0x0080)
-        jb_bool(j, "ra", true);
+        jb_bool_k(j, JB_K("ra"), true);
     if (m->flags & 0x0040)
-        jb_bool(j, "z", true);
-    jb_uint(j, "opcode", m->opcode);
-    jb_strn(j, "rrname", m->qname, m->qname_len);
-    eve_dns_type(j, "rrtype", m->qtype);
+        jb_bool_k(j, JB_K("z"), true);
+    jb_uint_k(j, JB_K("opcode"), m->opcode);
+    jb_strn_k(j, JB_K("rrname"), m->qname, m->qname_len);
+    eve_dns_type(j, JB_K("rrtype"), m->qtype);
     const char *rc = eve_proto_dns_rcode(m->rcode);
     if (rc != NULL) {
-        jb_str(j, "rcode", rc);
+        jb_str_k(j, JB_K("rcode"), rc);
     } else {
         char num[4];
-        snprintf(num, sizeof(num), "%u", m->rcode);
-        jb_str(j, "rcode", num);
+        jb_strn_k(j, JB_K("rcode"), num, (size_t)(jb_fmt_u64(num, m->rcode) - num));
     }
     for (uint16_t i = 0; i < m->nrr; i++) {
         nan += m->rr[i].section == EVE_DNS_ANSWER;
         nns += m->rr[i].section == EVE_DNS_AUTHORITY;
     }
     if (nan > 0) {
-        jb_open_array(j, "answers");
+        jb_open_array_k(j, JB_K("answers"));
         for (uint16_t i = 0; i < m->nrr; i++)
             if (m->rr[i].section == EVE_DNS_ANSWER)
                 eve_dns_rr(j, m, &m->rr[i]);
@@ -229,32 +239,32 @@ int eve_proto_dns(struct eve_out *o, const struct flow *f, const struct packet *
         eve_dns_grouped(j, m);
     }
     if (nns > 0) {
-        jb_open_array(j, "authorities");
+        jb_open_array_k(j, JB_K("authorities"));
         for (uint16_t i = 0; i < m->nrr; i++)
             if (m->rr[i].section == EVE_DNS_AUTHORITY)
                 eve_dns_rr(j, m, &m->rr[i]);
         jb_close_array(j);
     }
     jb_close_object(j);
-    jb_uint(j, "tx_id", tx_id);
+    jb_uint_k(j, JB_K("tx_id"), tx_id);
     return eve_commit(o);
 }
 
 /* ---- tls ---- */
 
-static void eve_tls_bytes(struct jb *j, const char *key, struct eve_bytes b)
+static void eve_tls_bytes(struct jb *j, const char *k, size_t kn, struct eve_bytes b)
 {
     if (b.p != NULL && b.n > 0)
-        jb_strn(j, key, (const char *)b.p, b.n);
+        jb_strn_k(j, k, kn, (const char *)b.p, b.n);
 }
 
-static void eve_tls_ja3(struct jb *j, const char *key, struct eve_bytes hash, struct eve_bytes str)
+static void eve_tls_ja3(struct jb *j, const char *k, size_t kn, struct eve_bytes hash, struct eve_bytes str)
 {
     if (hash.n == 0)
         return;
-    jb_open_object(j, key);
-    eve_tls_bytes(j, "hash", hash);
-    eve_tls_bytes(j, "string", str);
+    jb_open_object_k(j, k, kn);
+    eve_tls_bytes(j, JB_K("hash"), hash);
+    eve_tls_bytes(j, JB_K("string"), str);
     jb_close_object(j);
 }
 
@@ -264,17 +274,17 @@ int eve_proto_tls(struct eve_out *o, const struct flow *f, const struct packet *
     struct jb *j = eve_begin(o, "tls", f, p, p != NULL ? p->ts : f->last);
 
     eve_proto_app(j, f, "tls");
-    jb_open_object(j, "tls");
-    eve_tls_bytes(j, "subject", t->subject);
-    eve_tls_bytes(j, "issuerdn", t->issuerdn);
-    eve_tls_bytes(j, "serial", t->serial);
-    eve_tls_bytes(j, "fingerprint", t->fingerprint);
-    eve_tls_bytes(j, "sni", t->sni);
-    eve_tls_bytes(j, "version", t->version);
-    eve_tls_bytes(j, "notbefore", t->notbefore);
-    eve_tls_bytes(j, "notafter", t->notafter);
-    eve_tls_ja3(j, "ja3", t->ja3, t->ja3_string);
-    eve_tls_ja3(j, "ja3s", t->ja3s, t->ja3s_string);
+    jb_open_object_k(j, JB_K("tls"));
+    eve_tls_bytes(j, JB_K("subject"), t->subject);
+    eve_tls_bytes(j, JB_K("issuerdn"), t->issuerdn);
+    eve_tls_bytes(j, JB_K("serial"), t->serial);
+    eve_tls_bytes(j, JB_K("fingerprint"), t->fingerprint);
+    eve_tls_bytes(j, JB_K("sni"), t->sni);
+    eve_tls_bytes(j, JB_K("version"), t->version);
+    eve_tls_bytes(j, JB_K("notbefore"), t->notbefore);
+    eve_tls_bytes(j, JB_K("notafter"), t->notafter);
+    eve_tls_ja3(j, JB_K("ja3"), t->ja3, t->ja3_string);
+    eve_tls_ja3(j, JB_K("ja3s"), t->ja3s, t->ja3s_string);
     jb_close_object(j);
     return eve_commit(o);
 }

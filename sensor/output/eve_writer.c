@@ -227,48 +227,15 @@ const char *eve_proto_name(uint8_t proto)
     }
 }
 
-/* Dotted quad by hand: inet_ntop goes through sprintf, and every event
- * carries two addresses. */
-static size_t eve_ipv4(const uint8_t *ip, char *s)
-{
-    char *o = s;
-
-    for (int i = 0; i < 4; i++) {
-        unsigned v = ip[i];
-        if (v >= 100)
-            *o++ = (char)('0' + v / 100);
-        if (v >= 10)
-            *o++ = (char)('0' + v / 10 % 10);
-        *o++ = (char)('0' + v % 10);
-        *o++ = '.';
-    }
-    o[-1] = '\0';
-    return (size_t)(o - 1 - s);
-}
-
-static void eve_ip(struct jb *j, const char *key, const uint8_t *ip, int ver)
-{
-    char s[INET6_ADDRSTRLEN];
-
-    if (ver != 6) {
-        size_t n = eve_ipv4(ip, s);
-        jb_strn(j, key, s, n);
-        return;
-    }
-    inet_ntop(AF_INET6, ip, s, sizeof(s));
-    jb_str(j, key, s);
-}
-
 static void eve_proto(struct jb *j, uint8_t proto)
 {
     const char *n = eve_proto_name(proto);
 
     if (n != NULL)
-        jb_str(j, "proto", n);
+        jb_str_k(j, JB_K("proto"), n);
     else {
         char num[8];
-        snprintf(num, sizeof(num), "%u", proto);
-        jb_str(j, "proto", num);
+        jb_strn_k(j, JB_K("proto"), num, (size_t)(jb_fmt_u64(num, proto) - num));
     }
 }
 
@@ -280,29 +247,29 @@ struct jb *eve_begin(struct eve_out *o, const char *event_type, const struct flo
     jb_init(j, o->buf + o->len, EVE_MAX_LINE);
     o->is_alert = strcmp(event_type, "alert") == 0;
     jb_open_object(j, NULL);
-    jb_time(j, "timestamp", ts);
+    jb_time_k(j, JB_K("timestamp"), ts);
     if (f != NULL)
-        jb_uint(j, "flow_id", f->flow_id);
+        jb_uint_k(j, JB_K("flow_id"), f->flow_id);
     if (o->w->iface[0] != '\0')
-        jb_str(j, "in_iface", o->w->iface);
-    jb_str(j, "event_type", event_type);
+        jb_str_k(j, JB_K("in_iface"), o->w->iface);
+    jb_str_k(j, JB_K("event_type"), event_type);
     if (p != NULL && p->vlan_count > 0) {
-        jb_open_array(j, "vlan");
+        jb_open_array_k(j, JB_K("vlan"));
         for (int i = 0; i < p->vlan_count; i++)
             jb_uint(j, NULL, p->vlan[i] & 0x0fffu);
         jb_close_array(j);
     } else if (p == NULL && f != NULL && f->key.vlan != 0) {
-        jb_open_array(j, "vlan");
+        jb_open_array_k(j, JB_K("vlan"));
         jb_uint(j, NULL, f->key.vlan);
         jb_close_array(j);
     }
     if (p != NULL && p->ip_version != 0) {
-        eve_ip(j, "src_ip", p->src, p->ip_version);
+        jb_ip_k(j, JB_K("src_ip"), p->src, p->ip_version);
         if (p->proto == 6 || p->proto == 17 || p->proto == 132)
-            jb_uint(j, "src_port", p->sport);
-        eve_ip(j, "dest_ip", p->dst, p->ip_version);
+            jb_uint_k(j, JB_K("src_port"), p->sport);
+        jb_ip_k(j, JB_K("dest_ip"), p->dst, p->ip_version);
         if (p->proto == 6 || p->proto == 17 || p->proto == 132)
-            jb_uint(j, "dest_port", p->dport);
+            jb_uint_k(j, JB_K("dest_port"), p->dport);
         eve_proto(j, p->proto);
     } else if (f != NULL) {
         const uint8_t *cip = f->client_is_lo ? f->key.ip_lo : f->key.ip_hi;
@@ -311,20 +278,20 @@ struct jb *eve_begin(struct eve_out *o, const char *event_type, const struct flo
         uint16_t sport = f->client_is_lo ? f->key.port_hi : f->key.port_lo;
         bool ports = f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132;
 
-        eve_ip(j, "src_ip", cip, f->key.ipver);
+        jb_ip_k(j, JB_K("src_ip"), cip, f->key.ipver);
         if (ports)
-            jb_uint(j, "src_port", cport);
-        eve_ip(j, "dest_ip", sip, f->key.ipver);
+            jb_uint_k(j, JB_K("src_port"), cport);
+        jb_ip_k(j, JB_K("dest_ip"), sip, f->key.ipver);
         if (ports)
-            jb_uint(j, "dest_port", sport);
+            jb_uint_k(j, JB_K("dest_port"), sport);
         eve_proto(j, f->key.proto);
     }
     if (f != NULL) {
         const char *ap = f->dpi.done ? dpi_app_proto(&f->dpi) : NULL;
         if (ap != NULL)
-            jb_str(j, "app_proto", ap);
+            jb_str_k(j, JB_K("app_proto"), ap);
         else if (f->dpi.done && f->dpi.payload_seen)
-            jb_str(j, "app_proto", "failed");
+            jb_str_k(j, JB_K("app_proto"), "failed");
     }
     return j;
 }
@@ -357,10 +324,10 @@ int eve_commit(struct eve_out *o)
         n += (size_t)(d + sizeof(d) - q);
     }
     id[n] = '\0';
-    jb_open_object(j, "canh");
-    jb_str(j, "sensor", w->sensor);
-    jb_uint(j, "seq", seq);
-    jb_strn(j, "id", id, n);
+    jb_open_object_k(j, JB_K("canh"));
+    jb_str_k(j, JB_K("sensor"), w->sensor);
+    jb_uint_k(j, JB_K("seq"), seq);
+    jb_strn_k(j, JB_K("id"), id, n);
     jb_close_object(j);
     jb_close_object(j);
     if (!jb_ok(j)) {
