@@ -102,22 +102,43 @@ static inline uint64_t jb_special8(uint64_t w)
     return (w | ctl | quo | bsl) & JB_HIGH;
 }
 
-/* Index of the first byte of s[i..n) that needs a look (escape or UTF-8). */
+static inline bool jb_plain1(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Index of the first byte of s[i..n) that needs a look (escape or UTF-8).
+ * In a word, the lowest flagged byte is always a real one (a borrow can
+ * only flag bytes above a real one), so on little-endian machines its
+ * position is the count of trailing zero bits / 8. The last partial word
+ * is the word ending at n shifted down past the bytes before i (shifted
+ * out before the test: masked after it, a special byte below i could
+ * flag a plain one above it); the zero bytes shifted in count as special
+ * and lie at or beyond n. */
 static inline size_t jb_plain_run(const unsigned char *s, size_t i, size_t n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w, m;
+
     while (i + 8 <= n) {
-        uint64_t w;
         memcpy(&w, s + i, 8);
-        if (jb_special8(w) != 0)
-            break;
+        m = jb_special8(w);
+        if (m != 0)
+            return i + (size_t)__builtin_ctzll(m) / 8;
         i += 8;
     }
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-            break;
-        i++;
+    if (i == n)
+        return n;
+    if (n >= 8) {
+        size_t k;
+        memcpy(&w, s + n - 8, 8);
+        m = jb_special8(w >> (8 * (i - (n - 8))));
+        k = i + (size_t)__builtin_ctzll(m) / 8; /* m != 0: the top byte is 0 */
+        return k < n ? k : n;
     }
+#endif
+    while (i < n && jb_plain1(s[i]))
+        i++;
     return i;
 }
 
@@ -151,20 +172,24 @@ static void jb_escaped_direct(struct jb *j, const unsigned char *s, size_t i, si
     o += i;
     while (i < n) {
         unsigned char c = s[i];
-        size_t ulen = c >= 0x80 ? jb_utf8_len(s + i, n - i) : 0;
         size_t r;
-        if (ulen > 0) {
-            memcpy(o, s + i, ulen);
-            o += ulen;
-            i += ulen;
-        } else {
+        if (jb_plain1(c)) {
+            r = jb_plain_run(s, i + 1, n);
+            memcpy(o, s + i, r - i);
+            o += r - i;
+            i = r;
+            continue;
+        }
+        r = c >= 0x80 ? jb_utf8_len(s + i, n - i) : 0;
+        if (r == 0) {
             o = jb_esc1(o, c);
             i++;
+            continue;
         }
-        r = jb_plain_run(s, i, n);
-        memcpy(o, s + i, r - i);
-        o += r - i;
-        i = r;
+        for (size_t k = 0; k < r; k++)
+            o[k] = (char)s[i + k];
+        o += r;
+        i += r;
     }
     *o++ = '"';
     *o = '\0';
@@ -241,6 +266,21 @@ static inline void jb_key(struct jb *j, const char *key)
         jb_escaped(j, key, strlen(key));
         jb_putc(j, ':');
     }
+}
+
+/* The JB_K variants' careful path: the same bytes as jb_key + jb_put. */
+void jb_key_slow(struct jb *j, const char *k, size_t kn)
+{
+    if (j->need_comma[j->depth])
+        jb_putc(j, ',');
+    j->need_comma[j->depth] = true;
+    jb_put(j, k, kn);
+}
+
+void jb_kv_slow(struct jb *j, const char *k, size_t kn, const char *val, size_t n)
+{
+    jb_key_slow(j, k, kn);
+    jb_put(j, val, n);
 }
 
 static void jb_open(struct jb *j, const char *key, char c)
@@ -480,6 +520,20 @@ void jb_time_slow(struct jb *j, struct timeval tv)
 
     jb_format_time(tv, t, sizeof(t));
     jb_escaped(j, t, strlen(t));
+}
+
+void jb_time_k_slow(struct jb *j, const char *k, size_t kn, struct timeval tv)
+{
+    char t[48];
+
+    jb_key_slow(j, k, kn);
+    if (jb_fmt_time(t + 1, tv) != NULL) {
+        t[0] = '"';
+        t[33] = '"';
+        jb_put(j, t, 34);
+        return;
+    }
+    jb_time_slow(j, tv);
 }
 
 void jb_time(struct jb *j, const char *key, struct timeval tv)

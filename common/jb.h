@@ -74,26 +74,31 @@ void jb_ip(struct jb *j, const char *key, const uint8_t *ip, int ver);
 
 /* Internals of the inline variants: the value writers return the end of
  * what they wrote (jb_fmt_ip writes the address quoted; jb_fmt_time
- * returns NULL when the time needs the slow form). */
+ * returns NULL when the time needs the slow form). Near the end of the
+ * buffer, where the worst case of a value may not fit, the *_slow calls
+ * write the same bytes with a bound check per piece, so a field is
+ * dropped (overflow) exactly when the plain call would drop it. */
 char *jb_fmt_u64(char *o, uint64_t v);
 char *jb_fmt_i64(char *o, int64_t v);
 char *jb_fmt_time(char *o, struct timeval tv);
 char *jb_fmt_ip(char *o, const uint8_t *ip, int ver);
 void jb_escaped(struct jb *j, const char *val, size_t n);
+void jb_key_slow(struct jb *j, const char *k, size_t kn);
+void jb_kv_slow(struct jb *j, const char *k, size_t kn, const char *val, size_t n);
+void jb_time_k_slow(struct jb *j, const char *k, size_t kn, struct timeval tv);
 void jb_time_slow(struct jb *j, struct timeval tv);
 
 /* Comma and key; returns where the value goes, with room for `room` bytes
- * and the NUL, or NULL when it does not fit (overflow is then set). */
+ * and the NUL, or NULL (nothing written) when that may not fit. */
 static inline char *jb_key_k(struct jb *j, const char *k, size_t kn, size_t room)
 {
-    bool comma = j->need_comma[j->depth];
+    bool comma;
     char *o;
 
-    j->need_comma[j->depth] = true;
-    if (j->overflow || j->len + kn + room + 2 > j->cap) {
-        j->overflow = true;
+    if (j->overflow || j->len + kn + room + 2 > j->cap)
         return NULL;
-    }
+    comma = j->need_comma[j->depth];
+    j->need_comma[j->depth] = true;
     o = j->buf + j->len;
     o[0] = ',';
     o += comma;
@@ -110,15 +115,23 @@ static inline void jb_end_k(struct jb *j, char *end)
 static inline void jb_uint_k(struct jb *j, const char *k, size_t kn, uint64_t v)
 {
     char *o = jb_key_k(j, k, kn, 20);
-    if (o != NULL)
+    if (o != NULL) {
         jb_end_k(j, jb_fmt_u64(o, v));
+    } else {
+        char t[24];
+        jb_kv_slow(j, k, kn, t, (size_t)(jb_fmt_u64(t, v) - t));
+    }
 }
 
 static inline void jb_int_k(struct jb *j, const char *k, size_t kn, int64_t v)
 {
     char *o = jb_key_k(j, k, kn, 20);
-    if (o != NULL)
+    if (o != NULL) {
         jb_end_k(j, jb_fmt_i64(o, v));
+    } else {
+        char t[24];
+        jb_kv_slow(j, k, kn, t, (size_t)(jb_fmt_i64(t, v) - t));
+    }
 }
 
 static inline void jb_bool_k(struct jb *j, const char *k, size_t kn, bool v)
@@ -127,6 +140,8 @@ static inline void jb_bool_k(struct jb *j, const char *k, size_t kn, bool v)
     if (o != NULL) {
         memcpy(o, v ? "true" : "false", 5);
         jb_end_k(j, o + (v ? 4 : 5));
+    } else {
+        jb_kv_slow(j, k, kn, v ? "true" : "false", v ? 4 : 5);
     }
 }
 
@@ -136,16 +151,19 @@ static inline void jb_raw_k(struct jb *j, const char *k, size_t kn, const char *
     if (o != NULL) {
         memcpy(o, json, n);
         jb_end_k(j, o + n);
+    } else {
+        jb_kv_slow(j, k, kn, json, n);
     }
 }
 
 static inline void jb_strn_k(struct jb *j, const char *k, size_t kn, const char *val, size_t n)
 {
     char *o = jb_key_k(j, k, kn, 0);
-    if (o != NULL) {
+    if (o != NULL)
         jb_end_k(j, o);
-        jb_escaped(j, val, n);
-    }
+    else
+        jb_key_slow(j, k, kn);
+    jb_escaped(j, val, n);
 }
 
 /* NULL writes null, as jb_str does. */
@@ -163,24 +181,30 @@ static inline void jb_time_k(struct jb *j, const char *k, size_t kn, struct time
     char *o = jb_key_k(j, k, kn, 34);
     char *end;
 
-    if (o == NULL)
-        return;
-    end = jb_fmt_time(o + 1, tv);
-    if (end != NULL) {
-        o[0] = '"';
-        end[0] = '"';
-        jb_end_k(j, end + 1);
+    if (o == NULL) {
+        jb_time_k_slow(j, k, kn, tv);
         return;
     }
-    jb_end_k(j, o);
-    jb_time_slow(j, tv);
+    end = jb_fmt_time(o + 1, tv);
+    if (end == NULL) {
+        jb_end_k(j, o);
+        jb_time_slow(j, tv);
+        return;
+    }
+    o[0] = '"';
+    end[0] = '"';
+    jb_end_k(j, end + 1);
 }
 
 static inline void jb_ip_k(struct jb *j, const char *k, size_t kn, const uint8_t *ip, int ver)
 {
     char *o = jb_key_k(j, k, kn, JB_IP_MAX + 2);
-    if (o != NULL)
+    if (o != NULL) {
         jb_end_k(j, jb_fmt_ip(o, ip, ver));
+    } else {
+        char t[JB_IP_MAX + 2];
+        jb_kv_slow(j, k, kn, t, (size_t)(jb_fmt_ip(t, ip, ver) - t));
+    }
 }
 
 static inline void jb_open_k(struct jb *j, const char *k, size_t kn, char c)
@@ -189,6 +213,8 @@ static inline void jb_open_k(struct jb *j, const char *k, size_t kn, char c)
     if (o != NULL) {
         o[0] = c;
         jb_end_k(j, o + 1);
+    } else {
+        jb_kv_slow(j, k, kn, &c, 1);
     }
     if (j->depth + 1 >= JB_MAX_DEPTH) {
         j->overflow = true;

@@ -1,11 +1,15 @@
-/* Unit tests for common/jb.c: structure, escaping of wire bytes, overflow.
- * Every output is parsed back with jansson, so "valid JSON" is checked by a
- * real parser, not by string comparison alone. */
+/* Unit tests for common/jb.c: structure, escaping of wire bytes, overflow,
+ * the compile-time-key variants (byte for byte the same as the plain calls)
+ * and the hand-written formatters against the C library's (printf, gmtime,
+ * inet_ntop). Outputs are parsed back with jansson, so "valid JSON" is
+ * checked by a real parser, not by string comparison alone. */
 #include "../runner.h"
 
 #include "jb.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -208,6 +212,294 @@ TEST(jb_long_strings_escape_at_any_offset)
                     CHECK(s[i] == 'x');
             json_decref(v);
         }
+    }
+}
+
+/* xorshift64: a fixed sequence, so a failure reproduces */
+static uint64_t test_rand(uint64_t *st)
+{
+    uint64_t x = *st;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *st = x;
+}
+
+static void check_ip6(const uint8_t ip[16])
+{
+    char want[INET6_ADDRSTRLEN], got[JB_IP_MAX];
+    CHECK(inet_ntop(AF_INET6, ip, want, sizeof(want)) != NULL);
+    size_t n = jb_format_ip(ip, 6, got);
+    CHECK_EQ_STR(got, want);
+    CHECK_EQ_INT(n, strlen(want));
+}
+
+/* RFC 5952 text as glibc's inet_ntop writes it: every zero run of each
+ * length at each position, two runs (the first longest wins, a single
+ * zero group stays), ::, ::1, IPv4-mapped and -compatible forms, and
+ * random addresses with groups of every width. */
+TEST(jb_ipv6_matches_inet_ntop)
+{
+    uint8_t ip[16];
+    uint64_t st = 0x9e3779b97f4a7c15ull;
+
+    memset(ip, 0, sizeof(ip));
+    check_ip6(ip); /* :: */
+    ip[15] = 1;
+    check_ip6(ip); /* ::1 */
+    for (int len = 1; len <= 8; len++) {
+        for (int pos = 0; pos + len <= 8; pos++) {
+            for (int g = 0; g < 8; g++) {
+                unsigned w = g >= pos && g < pos + len ? 0 : (unsigned)(0x1000 * g + 0x0a0b * (g & 1) + 1);
+                ip[2 * g] = (uint8_t)(w >> 8);
+                ip[2 * g + 1] = (uint8_t)w;
+            }
+            check_ip6(ip);
+        }
+    }
+    /* two zero runs: every pair of (start, length) that do not touch */
+    for (int a = 0; a < 8; a++)
+        for (int al = 1; a + al <= 8; al++)
+            for (int b = a + al + 1; b < 8; b++)
+                for (int bl = 1; b + bl <= 8; bl++) {
+                    for (int g = 0; g < 8; g++) {
+                        bool zero = (g >= a && g < a + al) || (g >= b && g < b + bl);
+                        ip[2 * g] = 0;
+                        ip[2 * g + 1] = zero ? 0 : (uint8_t)(g + 1);
+                    }
+                    check_ip6(ip);
+                }
+    /* IPv4-mapped, -compatible and near misses of both */
+    static const uint8_t v4[][4] = { { 192, 168, 1, 13 }, { 0, 0, 0, 0 }, { 0, 0, 0, 1 },
+                                     { 1, 0, 0, 0 }, { 255, 255, 255, 255 }, { 10, 0, 100, 9 } };
+    for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+        for (int form = 0; form < 4; form++) {
+            memset(ip, 0, sizeof(ip));
+            if (form == 0 || form == 2) {
+                ip[10] = 0xff;
+                ip[11] = 0xff;
+            }
+            if (form == 2)
+                ip[1] = 1; /* not mapped: a group before the ffff */
+            if (form == 3)
+                ip[11] = 0xfe; /* ::fe:a.b.c.d is not mapped either */
+            memcpy(ip + 12, v4[i], 4);
+            check_ip6(ip);
+        }
+    }
+    for (int k = 0; k < 20000; k++) {
+        uint64_t r = test_rand(&st);
+        for (int g = 0; g < 8; g++) {
+            /* each group zero, one, two, three or four hex digits wide */
+            unsigned kind = (unsigned)(r >> (5 * g)) % 5, w;
+            uint64_t x = test_rand(&st);
+            w = kind == 0 ? 0 : (unsigned)(x & (kind == 1 ? 0xf : kind == 2 ? 0xff : kind == 3 ? 0xfff : 0xffff));
+            ip[2 * g] = (uint8_t)(w >> 8);
+            ip[2 * g + 1] = (uint8_t)w;
+        }
+        check_ip6(ip);
+    }
+}
+
+TEST(jb_ipv4_matches_inet_ntop)
+{
+    uint8_t ip[4];
+    for (int pos = 0; pos < 4; pos++) {
+        for (int v = 0; v < 256; v++) {
+            char want[INET_ADDRSTRLEN], got[JB_IP_MAX];
+            for (int k = 0; k < 4; k++)
+                ip[k] = k == pos ? (uint8_t)v : (uint8_t)(k * 70 + 9);
+            CHECK(inet_ntop(AF_INET, ip, want, sizeof(want)) != NULL);
+            CHECK_EQ_INT(jb_format_ip(ip, 4, got), strlen(want));
+            CHECK_EQ_STR(got, want);
+        }
+    }
+}
+
+/* Every digit count and its edges, both signs, against printf. */
+TEST(jb_integers_every_width)
+{
+    uint64_t p = 1;
+    for (int d = 0; d < 20; d++, p *= 10) {
+        const uint64_t us[] = { p - 1, p, p + 1, p * 5, p * 9 + (p - 1) };
+        for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+            char got[32], want[32];
+            *jb_fmt_u64(got, us[i]) = '\0';
+            snprintf(want, sizeof(want), "%llu", (unsigned long long)us[i]);
+            CHECK_EQ_STR(got, want);
+            int64_t sv = (int64_t)(us[i] & INT64_MAX);
+            *jb_fmt_i64(got, -sv) = '\0';
+            snprintf(want, sizeof(want), "%lld", (long long)-sv);
+            CHECK_EQ_STR(got, want);
+        }
+    }
+}
+
+/* Times formatted one after another reuse the last second's text: a new
+ * second, a step back, a time out of range (slow form) and the earlier
+ * second again must each come out as gmtime says. */
+TEST(jb_time_cache_follows_every_second)
+{
+    static const long long secs[] = { 1795138607, 1795138607, 1795138608, 1795138607, 86399,
+                                      86400, 253402300800LL, 1795138607, -1, -1, 0 };
+    for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+        struct timeval tv = { .tv_sec = (time_t)secs[i], .tv_usec = (suseconds_t)(i * 7919) };
+        time_t t = tv.tv_sec;
+        struct tm tm;
+        char want[80], buf[128];
+        struct jb j;
+        CHECK(gmtime_r(&t, &tm) != NULL);
+        snprintf(want, sizeof(want), "{\"t\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00\"}",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (long)tv.tv_usec);
+        jb_init(&j, buf, sizeof(buf));
+        jb_open_object(&j, NULL);
+        jb_time_k(&j, JB_K("t"), tv);
+        jb_close_object(&j);
+        CHECK_EQ_STR(jb_text(&j), want);
+    }
+}
+
+/* The same fields through the plain calls and through the JB_K ones give
+ * the same bytes: commas at every nesting level, NULL strings, escaping,
+ * extremes of the integers, times, raw JSON, addresses. */
+static void fill_plain(struct jb *j, const uint8_t *ip6, const uint8_t *ip4, struct timeval tv)
+{
+    jb_open_object(j, NULL);
+    jb_time(j, "timestamp", tv);
+    jb_uint(j, "flow_id", 9007199254740993ull);
+    jb_str(j, "event_type", "flow");
+    jb_ip(j, "src_ip", ip6, 6);
+    jb_ip(j, "dest_ip", ip4, 4);
+    jb_open_object(j, "flow");
+    jb_int(j, "age", INT64_MIN);
+    jb_bool(j, "alerted", false);
+    jb_bool(j, "t", true);
+    jb_str(j, "none", NULL);
+    jb_strn(j, "bin", "a\"\x01\xff\xe1\xbb\x87", 7);
+    jb_open_array(j, "list");
+    jb_uint(j, NULL, 0);
+    jb_open_object(j, NULL);
+    jb_raw(j, "raw", "{\"x\":[1]}", 9);
+    jb_close_object(j);
+    jb_close_array(j);
+    jb_open_array(j, "empty");
+    jb_close_array(j);
+    jb_close_object(j);
+    jb_int(j, "last", 42);
+    jb_close_object(j);
+}
+
+static void fill_k(struct jb *j, const uint8_t *ip6, const uint8_t *ip4, struct timeval tv)
+{
+    jb_open_object(j, NULL);
+    jb_time_k(j, JB_K("timestamp"), tv);
+    jb_uint_k(j, JB_K("flow_id"), 9007199254740993ull);
+    jb_str_k(j, JB_K("event_type"), "flow");
+    jb_ip_k(j, JB_K("src_ip"), ip6, 6);
+    jb_ip_k(j, JB_K("dest_ip"), ip4, 4);
+    jb_open_object_k(j, JB_K("flow"));
+    jb_int_k(j, JB_K("age"), INT64_MIN);
+    jb_bool_k(j, JB_K("alerted"), false);
+    jb_bool_k(j, JB_K("t"), true);
+    jb_str_k(j, JB_K("none"), NULL);
+    jb_strn_k(j, JB_K("bin"), "a\"\x01\xff\xe1\xbb\x87", 7);
+    jb_open_array_k(j, JB_K("list"));
+    jb_uint(j, NULL, 0);
+    jb_open_object(j, NULL);
+    jb_raw_k(j, JB_K("raw"), "{\"x\":[1]}", 9);
+    jb_close_object(j);
+    jb_close_array(j);
+    jb_open_array_k(j, JB_K("empty"));
+    jb_close_array(j);
+    jb_close_object(j);
+    jb_int_k(j, JB_K("last"), 42);
+    jb_close_object(j);
+}
+
+TEST(jb_k_variants_write_the_same_bytes)
+{
+    static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+    static const uint8_t ip4[4] = { 192, 0, 2, 255 };
+    struct timeval tv = { .tv_sec = 1795138607, .tv_usec = 5 };
+    char a[512], b[512];
+    struct jb ja, jk;
+
+    jb_init(&ja, a, sizeof(a));
+    fill_plain(&ja, ip6, ip4, tv);
+    jb_init(&jk, b, sizeof(b));
+    fill_k(&jk, ip6, ip4, tv);
+    CHECK(jb_ok(&ja));
+    CHECK(jb_ok(&jk));
+    CHECK_EQ_STR(jb_text(&jk), jb_text(&ja));
+    json_t *v = jb_parse(&jk);
+    CHECK(v != NULL);
+    if (v != NULL) {
+        CHECK_EQ_STR(json_string_value(json_object_get(v, "src_ip")), "2001:db8::1");
+        CHECK_EQ_STR(json_string_value(json_object_get(v, "dest_ip")), "192.0.2.255");
+        CHECK(json_is_null(json_object_get(json_object_get(v, "flow"), "none")));
+    }
+    json_decref(v);
+
+    /* at every buffer size both overflow alike, never write past the
+     * buffer and keep the text NUL-terminated */
+    size_t full = ja.len;
+    for (size_t cap = 1; cap <= full + 1; cap++) {
+        char sa[520], sk[520];
+        memset(sa, 'X', sizeof(sa));
+        memset(sk, 'X', sizeof(sk));
+        jb_init(&ja, sa, cap);
+        fill_plain(&ja, ip6, ip4, tv);
+        jb_init(&jk, sk, cap);
+        fill_k(&jk, ip6, ip4, tv);
+        CHECK(jb_ok(&jk) == (cap > full));
+        CHECK(jb_ok(&ja) == jb_ok(&jk));
+        CHECK(jk.len < cap);
+        CHECK(sk[jk.len] == '\0');
+        CHECK(sk[cap] == 'X');
+    }
+}
+
+/* Strings with many escapes are written straight into the buffer when
+ * the worst case fits, piece by piece near its end: both give the same
+ * bytes, and the text parses back to the input (bytes that are not UTF-8
+ * read as Latin-1). */
+TEST(jb_escaping_direct_and_bounded_agree)
+{
+    uint64_t st = 12345;
+    for (int k = 0; k < 3000; k++) {
+        char raw[96], big[1024], tight[1024];
+        size_t n = (size_t)(test_rand(&st) % sizeof(raw));
+        int mode = k % 3;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = test_rand(&st);
+            /* binary, mostly text, or text with Vietnamese UTF-8 */
+            raw[i] = mode == 0 ? (char)r : (r % 7 != 0) ? (char)('a' + r % 26) : (char)(r >> 8);
+            if (mode == 2 && r % 5 == 0 && i + 3 <= n) {
+                memcpy(raw + i, "\xe1\xbb\x87", 3);
+                i += 2;
+            }
+        }
+        struct jb j;
+        jb_init(&j, big, sizeof(big));
+        jb_strn(&j, NULL, raw, n);
+        CHECK(!j.overflow);
+        size_t len = j.len;
+        /* room for the text and the NUL only: the bounded path (unless no
+         * byte needs an escape, when the one-copy path fits exactly) */
+        jb_init(&j, tight, len + 1);
+        jb_strn(&j, NULL, raw, n);
+        CHECK(!j.overflow);
+        CHECK_EQ_STR(tight, big);
+        jb_init(&j, tight, len);
+        jb_strn(&j, NULL, raw, n);
+        CHECK(j.overflow);
+        json_error_t err;
+        json_t *v = json_loads(big, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+        CHECK(v != NULL && json_is_string(v));
+        if (v != NULL)
+            CHECK(json_string_length(v) >= n);
+        json_decref(v);
     }
 }
 
