@@ -102,9 +102,20 @@ static inline uint64_t jb_special8(uint64_t w)
     return (w | ctl | quo | bsl) & JB_HIGH;
 }
 
+/* 1 for a byte that goes out as it is: printable ASCII but '"' and '\\'
+ * (control bytes, quotes, backslashes and bytes >= 0x80 need a look). */
+static const unsigned char jb_plain_tab[256] = {
+    [0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 static inline bool jb_plain1(unsigned char c)
 {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    return jb_plain_tab[c] != 0;
 }
 
 /* Index of the first byte of s[i..n) that needs a look (escape or UTF-8).
@@ -196,11 +207,29 @@ static void jb_escaped_direct(struct jb *j, const unsigned char *s, size_t i, si
     j->len = (size_t)(o - j->buf);
 }
 
+/* Short strings (most EVE values: names, protocols, ids) are copied and
+ * checked in one pass; the word-at-a-time scan pays off on longer ones. */
+#define JB_SHORT 16
+
 void jb_escaped(struct jb *j, const char *val, size_t n)
 {
     const unsigned char *s = (const unsigned char *)val;
     size_t run = 0; /* start of a run of bytes that need no escape */
-    size_t i = jb_plain_run(s, 0, n);
+    size_t i;
+
+    if (n < JB_SHORT && !j->overflow && j->len + n + 3 <= j->cap) {
+        char *o = j->buf + j->len + 1;
+        for (i = 0; i < n && jb_plain1(s[i]); i++)
+            o[i] = (char)s[i];
+        if (i == n) {
+            o[-1] = '"';
+            o[n] = '"';
+            o[n + 1] = '\0';
+            j->len += n + 2;
+            return;
+        }
+    }
+    i = jb_plain_run(s, 0, n);
 
     if (i == n && !j->overflow && j->len + n + 3 <= j->cap) {
         /* the common case: one copy */
@@ -308,6 +337,28 @@ void jb_close_object(struct jb *j) { jb_close(j, '}'); }
 void jb_open_array(struct jb *j, const char *key) { jb_open(j, key, '['); }
 void jb_close_array(struct jb *j) { jb_close(j, ']'); }
 
+void jb_str_val(struct jb *j, const char *val)
+{
+    const unsigned char *s = (const unsigned char *)val;
+    size_t i = 0;
+
+    if (!j->overflow && j->cap - j->len >= 3) {
+        /* copy while plain, up to the room left for the quotes and NUL */
+        size_t max = j->cap - j->len - 3;
+        char *o = j->buf + j->len + 1;
+        for (; i < max && jb_plain1(s[i]); i++)
+            o[i] = (char)s[i];
+        if (s[i] == '\0') {
+            o[-1] = '"';
+            o[i] = '"';
+            o[i + 1] = '\0';
+            j->len += i + 2;
+            return;
+        }
+    }
+    jb_escaped(j, val, i + strlen(val + i));
+}
+
 void jb_strn(struct jb *j, const char *key, const char *val, size_t n)
 {
     jb_key(j, key);
@@ -320,7 +371,8 @@ void jb_str(struct jb *j, const char *key, const char *val)
         jb_null(j, key);
         return;
     }
-    jb_strn(j, key, val, strlen(val));
+    jb_key(j, key);
+    jb_str_val(j, val);
 }
 
 static void jb_fmt(struct jb *j, const char *key, const char *text, int n)

@@ -83,6 +83,8 @@ char *jb_fmt_i64(char *o, int64_t v);
 char *jb_fmt_time(char *o, struct timeval tv);
 char *jb_fmt_ip(char *o, const uint8_t *ip, int ver);
 void jb_escaped(struct jb *j, const char *val, size_t n);
+/* A NUL-terminated string value, measured as it is copied. */
+void jb_str_val(struct jb *j, const char *val);
 void jb_key_slow(struct jb *j, const char *k, size_t kn);
 void jb_kv_slow(struct jb *j, const char *k, size_t kn, const char *val, size_t n);
 void jb_time_k_slow(struct jb *j, const char *k, size_t kn, struct timeval tv);
@@ -169,11 +171,18 @@ static inline void jb_strn_k(struct jb *j, const char *k, size_t kn, const char 
 /* NULL writes null, as jb_str does. */
 static inline void jb_str_k(struct jb *j, const char *k, size_t kn, const char *val)
 {
-    if (val != NULL) {
-        jb_strn_k(j, k, kn, val, strlen(val));
+    char *o;
+
+    if (val == NULL) {
+        jb_raw_k(j, k, kn, "null", 4);
         return;
     }
-    jb_raw_k(j, k, kn, "null", 4);
+    o = jb_key_k(j, k, kn, 0);
+    if (o != NULL)
+        jb_end_k(j, o);
+    else
+        jb_key_slow(j, k, kn);
+    jb_str_val(j, val);
 }
 
 static inline void jb_time_k(struct jb *j, const char *k, size_t kn, struct timeval tv)

@@ -503,6 +503,34 @@ TEST(jb_escaping_direct_and_bounded_agree)
     }
 }
 
+/* NUL-terminated values are measured while they are copied: the same
+ * bytes as with the length given, for short and long strings with a byte
+ * to escape anywhere, and the same overflow at every buffer size. */
+TEST(jb_str_measures_as_it_copies)
+{
+    static const char *const vals[] = { "", "a", "flow", "TLS.Google", "exactly-15bytes",
+                                        "sixteen-bytes-xx", "q\"", "\\start", "tab\there",
+                                        "Vi\xe1\xbb\x87t Nam", "bad\xff", "\x01",
+                                        "a longer plain value with spaces, commas, and: colons" };
+    for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+        size_t n = strlen(vals[v]);
+        for (size_t cap = 1; cap < 6 * n + 16; cap++) {
+            char a[512], b[512];
+            struct jb ja, jb2;
+            memset(a, 'X', sizeof(a));
+            memset(b, 'X', sizeof(b));
+            jb_init(&ja, a, cap);
+            jb_str(&ja, NULL, vals[v]);
+            jb_init(&jb2, b, cap);
+            jb_strn(&jb2, NULL, vals[v], n);
+            CHECK(ja.overflow == jb2.overflow);
+            CHECK(a[cap] == 'X');
+            if (!ja.overflow && !jb2.overflow)
+                CHECK_EQ_STR(a, b);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     return runner_main(argc, argv);
