@@ -191,7 +191,10 @@ static void jb_escaped_direct(struct jb *j, const unsigned char *s, size_t i, si
             i = r;
             continue;
         }
-        r = c >= 0x80 ? jb_utf8_len(s + i, n - i) : 0;
+        /* binary data: most high bytes cannot start a sequence, or are not
+         * followed by a continuation byte; escape those without a look */
+        r = c >= 0xc2 && c <= 0xf4 && i + 1 < n && (s[i + 1] & 0xc0) == 0x80
+                ? jb_utf8_len(s + i, n - i) : 0;
         if (r == 0) {
             o = jb_esc1(o, c);
             i++;
