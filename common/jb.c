@@ -155,25 +155,30 @@ static inline size_t jb_plain_run(const unsigned char *s, size_t i, size_t n)
 
 static const char jb_hex[] = "0123456789abcdef";
 
-/* One byte that needs an escape, at o; returns the end. */
+/* The escape of every byte, built by the preprocessor: 8 bytes each (a
+ * one-move copy), the text ("\n" or "\u00XX") then its length in [7]. */
+#define JB_HEXC(x) ((x) < 10 ? '0' + (x) : 'a' + (x) - 10)
+#define JB_SHORTC(c)                                                                              \
+    ((c) == '"' ? '"' : (c) == '\\' ? '\\' : (c) == '\n' ? 'n' : (c) == '\r' ? 'r'             \
+     : (c) == '\t' ? 't' : 0)
+#define JB_E(c)                                                                                   \
+    { '\\', JB_SHORTC(c) ? JB_SHORTC(c) : 'u', '0', '0', JB_HEXC((c) >> 4), JB_HEXC((c) & 15), 0, \
+      JB_SHORTC(c) ? 2 : 6 }
+#define JB_E4(c) JB_E(c), JB_E((c) + 1), JB_E((c) + 2), JB_E((c) + 3)
+#define JB_E16(c) JB_E4(c), JB_E4((c) + 4), JB_E4((c) + 8), JB_E4((c) + 12)
+#define JB_E64(c) JB_E16(c), JB_E16((c) + 16), JB_E16((c) + 32), JB_E16((c) + 48)
+static const char jb_esc_tab[256][8] = { JB_E64(0), JB_E64(64), JB_E64(128), JB_E64(192) };
+
+/* One byte that needs an escape, at o (8 bytes of room); returns the end. */
 static inline char *jb_esc1(char *o, unsigned char c)
 {
-    switch (c) {
-    case '"': memcpy(o, "\\\"", 2); return o + 2;
-    case '\\': memcpy(o, "\\\\", 2); return o + 2;
-    case '\n': memcpy(o, "\\n", 2); return o + 2;
-    case '\r': memcpy(o, "\\r", 2); return o + 2;
-    case '\t': memcpy(o, "\\t", 2); return o + 2;
-    default:
-        memcpy(o, "\\u00", 4);
-        o[4] = jb_hex[c >> 4];
-        o[5] = jb_hex[c & 15];
-        return o + 6;
-    }
+    memcpy(o, jb_esc_tab[c], 8);
+    return o + jb_esc_tab[c][7];
 }
 
 /* The rest of a string from s[i] (the first byte that needs a look), when
- * the worst case (6 bytes a byte) fits: no bound check per piece. */
+ * the worst case (6 bytes a byte, and the 8-byte store of the last escape)
+ * fits: no bound check per piece. */
 static void jb_escaped_direct(struct jb *j, const unsigned char *s, size_t i, size_t n)
 {
     char *o = j->buf + j->len;
@@ -253,7 +258,7 @@ void jb_escaped(struct jb *j, const char *val, size_t n)
     while (i < n) {
         unsigned char c = s[i];
         size_t ulen = c >= 0x80 ? jb_utf8_len(s + i, n - i) : 0;
-        char e[6];
+        char e[8];
         if (ulen > 0) {
             i = jb_plain_run(s, i + ulen, n);
             continue;
@@ -607,22 +612,24 @@ void jb_time(struct jb *j, const char *key, struct timeval tv)
 
 /* ---- IP addresses ---- */
 
-/* Dotted quad at o; returns the end. */
+/* "d.", "dd." or "ddd." of every octet (4-byte copies), by the
+ * preprocessor; the length comes from the value. */
+#define JB_D1(c) ((c) >= 100 ? '0' + (c) / 100 : (c) >= 10 ? '0' + (c) / 10 : '0' + (c))
+#define JB_D2(c) ((c) >= 100 ? '0' + (c) / 10 % 10 : (c) >= 10 ? '0' + (c) % 10 : '.')
+#define JB_D3(c) ((c) >= 100 ? '0' + (c) % 10 : (c) >= 10 ? '.' : 0)
+#define JB_O(c) { JB_D1(c), JB_D2(c), JB_D3(c), (c) >= 100 ? '.' : 0 }
+#define JB_O4(c) JB_O(c), JB_O((c) + 1), JB_O((c) + 2), JB_O((c) + 3)
+#define JB_O16(c) JB_O4(c), JB_O4((c) + 4), JB_O4((c) + 8), JB_O4((c) + 12)
+#define JB_O64(c) JB_O16(c), JB_O16((c) + 16), JB_O16((c) + 32), JB_O16((c) + 48)
+static const char jb_oct_tab[256][4] = { JB_O64(0), JB_O64(64), JB_O64(128), JB_O64(192) };
+
+/* Dotted quad at o (room for 16 bytes); returns the end. */
 static char *jb_fmt_ipv4(char *o, const uint8_t *ip)
 {
     for (int i = 0; i < 4; i++) {
         unsigned v = ip[i];
-        if (v >= 100) {
-            *o++ = (char)('0' + v / 100);
-            memcpy(o, jb_d2 + 2 * (v % 100), 2);
-            o += 2;
-        } else if (v >= 10) {
-            memcpy(o, jb_d2 + 2 * v, 2);
-            o += 2;
-        } else {
-            *o++ = (char)('0' + v);
-        }
-        *o++ = '.';
+        memcpy(o, jb_oct_tab[v], 4);
+        o += 2 + (v >= 10) + (v >= 100);
     }
     return o - 1;
 }
