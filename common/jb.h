@@ -58,10 +58,11 @@ void jb_time(struct jb *j, const char *key, struct timeval tv);
 /* Format a timeval the same way into out (at least 33 bytes). */
 void jb_format_time(struct timeval tv, char *out, size_t cap);
 
-/* IPv6 text (ver 6) or an IPv4 dotted quad (any other ver) as inet_ntop writes it (RFC 5952:
- * lower-case hex, the first longest run of two or more zero groups as "::",
- * ::a.b.c.d and ::ffff:a.b.c.d for IPv4-compatible and -mapped addresses).
- * out needs JB_IP_MAX bytes; returns the length (without the NUL). */
+/* IPv6 text (ver 6) or an IPv4 dotted quad (any other ver), as inet_ntop
+ * writes them (RFC 5952: lower-case hex, the first longest run of two or
+ * more zero groups as "::", ::a.b.c.d and ::ffff:a.b.c.d for IPv4-
+ * compatible and -mapped addresses). out needs JB_IP_MAX bytes; returns
+ * the length (without the NUL). jb_ip writes it as a string value. */
 #define JB_IP_MAX 46
 size_t jb_format_ip(const uint8_t *ip, int ver, char *out);
 void jb_ip(struct jb *j, const char *key, const uint8_t *ip, int ver);

@@ -41,7 +41,8 @@ static void eve_alert_base64(struct jb *j, const char *k, size_t kn, const uint8
     jb_strn_k(j, k, kn, out, o);
 }
 
-static void eve_alert_printable(struct jb *j, const char *k, size_t kn, const uint8_t *d, uint32_t n)
+static void eve_alert_printable(struct jb *j, const char *k, size_t kn, const uint8_t *d,
+                                uint32_t n)
 {
     char out[EVE_ALERT_PAYLOAD_MAX];
 

@@ -122,8 +122,8 @@ static void eve_dns_flags(struct jb *j, uint16_t flags)
     jb_strn_k(j, JB_K("flags"), t, (size_t)n);
 }
 
-static void eve_dns_text(struct jb *j, const char *k, size_t kn, const struct eve_dns *m, uint32_t off,
-                         uint32_t len)
+static void eve_dns_text(struct jb *j, const char *k, size_t kn, const struct eve_dns *m,
+                         uint32_t off, uint32_t len)
 {
     jb_strn_k(j, k, kn, m->text + off, len);
 }
@@ -258,7 +258,8 @@ static void eve_tls_bytes(struct jb *j, const char *k, size_t kn, struct eve_byt
         jb_strn_k(j, k, kn, (const char *)b.p, b.n);
 }
 
-static void eve_tls_ja3(struct jb *j, const char *k, size_t kn, struct eve_bytes hash, struct eve_bytes str)
+static void eve_tls_ja3(struct jb *j, const char *k, size_t kn, struct eve_bytes hash,
+                        struct eve_bytes str)
 {
     if (hash.n == 0)
         return;

@@ -250,7 +250,8 @@ TEST(jb_ipv6_matches_inet_ntop)
     for (int len = 1; len <= 8; len++) {
         for (int pos = 0; pos + len <= 8; pos++) {
             for (int g = 0; g < 8; g++) {
-                unsigned w = g >= pos && g < pos + len ? 0 : (unsigned)(0x1000 * g + 0x0a0b * (g & 1) + 1);
+                bool zero = g >= pos && g < pos + len;
+                unsigned w = zero ? 0 : (unsigned)(0x1000 * g + 0x0a0b * (g & 1) + 1);
                 ip[2 * g] = (uint8_t)(w >> 8);
                 ip[2 * g + 1] = (uint8_t)w;
             }
@@ -291,9 +292,9 @@ TEST(jb_ipv6_matches_inet_ntop)
         uint64_t r = test_rand(&st);
         for (int g = 0; g < 8; g++) {
             /* each group zero, one, two, three or four hex digits wide */
-            unsigned kind = (unsigned)(r >> (5 * g)) % 5, w;
-            uint64_t x = test_rand(&st);
-            w = kind == 0 ? 0 : (unsigned)(x & (kind == 1 ? 0xf : kind == 2 ? 0xff : kind == 3 ? 0xfff : 0xffff));
+            static const unsigned mask[5] = { 0, 0xf, 0xff, 0xfff, 0xffff };
+            unsigned kind = (unsigned)(r >> (5 * g)) % 5;
+            unsigned w = (unsigned)test_rand(&st) & mask[kind];
             ip[2 * g] = (uint8_t)(w >> 8);
             ip[2 * g + 1] = (uint8_t)w;
         }
