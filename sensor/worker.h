@@ -41,26 +41,34 @@ struct worker_hooks {
 };
 
 /* id: 0..n-1; n: how many workers share the sensor-wide limits in sc.
- * hooks may be NULL. NULL on failure (logged). */
+ * hooks may be NULL. Cheap: the tables come with worker_ready. NULL on
+ * failure (logged). */
 struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datalink,
                           bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks);
+/* Builds the worker's tables (flow table, nDPI module, defrag) on the
+ * calling thread, which should be the one that runs the worker: several
+ * workers get ready at the same time, each in its own malloc arena. Call
+ * once before the first packet or tick (again: no-op). 0, or -1 (logged)
+ * when they cannot be allocated. */
+int worker_ready(struct worker *w);
 /* NULL is fine. Does not flush flows: call worker_finish first. */
 void worker_free(struct worker *w);
 
-/* The pipeline for one captured frame (inline use, --workers 1). */
+/* The pipeline for one captured frame (after worker_ready). */
 void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uint32_t caplen,
                    uint32_t len);
 /* Packet time advanced to now: expire flows, flush EVE, publish counters. */
 void worker_tick(struct worker *w, struct timeval now);
 /* End of input: every flow ends with reason "shutdown"; flush; publish. */
 void worker_finish(struct worker *w);
-/* worker_finish, then free the flow table and nDPI module at once (on the
- * worker's own thread, so several workers release their largest pools in
- * parallel instead of in worker_free on the main thread). Counters stay
- * readable; nothing may be fed to the worker afterwards. */
+/* worker_finish, then free the flow table, nDPI module and defrag at once
+ * (on the worker's own thread, so several workers release their largest
+ * pools in parallel instead of in worker_free on the main thread). Counters
+ * stay readable; nothing may be fed to the worker afterwards. */
 void worker_release(struct worker *w);
 
-/* Threaded use: the worker consumes its ring until a CAP_RING_END record. */
+/* Threaded use: the worker consumes its ring until a CAP_RING_END record.
+ * worker_start calls worker_ready on the calling thread. */
 struct cap_ring *worker_ring(struct worker *w);
 int worker_start(struct worker *w);
 void worker_join(struct worker *w);

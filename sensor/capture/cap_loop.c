@@ -149,9 +149,9 @@ static void cap_loop_tick_all(const struct cap_loop_cfg *c, struct timeval ts)
     }
 }
 
-/* One reader per worker (offline, nworkers > 1). */
+/* One reader per worker (offline, nworkers > 1), on cache lines of its own. */
 struct cap_reader {
-    const struct cap_loop_cfg *c;
+    _Alignas(64) const struct cap_loop_cfg *c;
     struct worker *w;
     struct cap *cap;
     uint32_t index;
@@ -180,11 +180,14 @@ static void *cap_reader_main(void *arg)
     struct timeval ts, tick = { 0, 0 }, last = { 0, 0 };
     unsigned long long owned = 0, seen = 0;
     const uint8_t *data;
-    int rc;
+    /* the worker's tables are built here, while the other readers build theirs */
+    int rc = worker_ready(r->w) == 0 ? 0 : -2;
 
-    for (;;) {
-        rc = cap_next(r->cap, &ts, &caplen, &len, &data);
-        if (rc == 0 && c->fanout != NULL) {
+    if (rc != 0)
+        atomic_store(&cap_loop_stopping, true);
+    while (rc == 0) {
+        int got = cap_next(r->cap, &ts, &caplen, &len, &data);
+        if (got == 0 && c->fanout != NULL) {
             /* live and quiet: wall time stands in for packet time */
             gettimeofday(&ts, NULL);
             worker_tick(r->w, ts);
@@ -192,8 +195,10 @@ static void *cap_reader_main(void *arg)
                 break;
             continue;
         }
-        if (rc <= 0)
+        if (got <= 0) {
+            rc = got;
             break;
+        }
         seen++;
         /* ticks and clock exactly as cap_loop_run sends them through rings */
         if (ts.tv_sec > tick.tv_sec) {
@@ -347,6 +352,8 @@ int cap_loop_run(const struct cap_loop_cfg *c)
 
     if ((!live || c->fanout != NULL) && c->nworkers > 1 && c->nworkers <= CAP_LOOP_MAX_READERS)
         return cap_loop_run_readers(c);
+    if (c->nworkers == 1 && worker_ready(c->workers[0]) != 0)
+        return -1;
     for (int i = 0; c->nworkers > 1 && i < c->nworkers; i++)
         if (worker_start(c->workers[i]) != 0)
             return -1;
