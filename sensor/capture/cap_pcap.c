@@ -44,6 +44,10 @@
 /* A reader publishes its position (and releases) once per this many bytes
  * read. */
 #define CAP_CHECK_STEP (1u << 20)
+/* A reader this far behind the leading one no longer holds pages mapped
+ * for it (see cap_map_step): the mapped window of a file stays under this
+ * plus a few steps. */
+#define CAP_LAG_MAX ((size_t)64 << 20)
 /* Readers that can share one mapping; more get a mapping of their own. */
 #define CAP_MAP_READERS 64
 /* Each record header asks for the cache line this far ahead: the walk
@@ -77,6 +81,7 @@ struct cap {
     const uint8_t *base;       /* map->base */
     size_t map_len, off;
     size_t next_check;         /* off at which to publish and release */
+    size_t own_released;       /* behind map->released: pages below were handed back */
     int slot;                  /* this reader's slot in map */
     uint32_t snap;             /* the file's snapshot length, as libpcap adjusts it */
     bool swapped, nsec;
@@ -338,7 +343,11 @@ void cap_close(struct cap *c)
 }
 
 /* Once per CAP_CHECK_STEP bytes read: publish how far this reader is and
- * hand back what every reader of the mapping is done with. */
+ * hand back what every reader of the mapping is done with. A reader more
+ * than CAP_LAG_MAX behind the one calling does not hold pages back: it
+ * faults them in again as it reads and hands those back itself, behind its
+ * own position, so the mapped window stays bounded however far apart the
+ * readers drift (they never wait for each other). */
 static void cap_map_step(struct cap *c)
 {
     struct cap_map *m = c->map;
@@ -351,10 +360,26 @@ static void cap_map_step(struct cap *c)
         size_t p = atomic_load_explicit(&m->slot[i].pos, memory_order_acquire);
         lo = p < lo ? p : lo;
     }
-    want = lo == SIZE_MAX ? 0 : lo & ~(size_t)(CAP_RELEASE_STEP - 1);
+    if (c->off > CAP_LAG_MAX && lo < c->off - CAP_LAG_MAX)
+        lo = c->off - CAP_LAG_MAX;
+    want = lo & ~(size_t)(CAP_RELEASE_STEP - 1);
     old = atomic_load_explicit(&m->released, memory_order_relaxed);
     if (want > old && atomic_compare_exchange_strong(&m->released, &old, want))
         madvise((void *)(m->base + old), want - old, MADV_DONTNEED);
+    else if (c->off < old) {
+        /* behind the released mark: what this reader mapped again since
+         * the previous step (or since it fell behind) is its own to free */
+        want = c->off & ~(size_t)(CAP_RELEASE_STEP - 1);
+        if (c->own_released == 0)
+            c->own_released = c->off > CAP_CHECK_STEP
+                                  ? (c->off - CAP_CHECK_STEP) & ~(size_t)(CAP_RELEASE_STEP - 1) : 0;
+        if (want > c->own_released) {
+            madvise((void *)(m->base + c->own_released), want - c->own_released, MADV_DONTNEED);
+            c->own_released = want;
+        }
+    } else {
+        c->own_released = 0;
+    }
     c->next_check = c->off + CAP_CHECK_STEP;
 }
 

@@ -286,16 +286,16 @@ static int step_same(struct cap *c, pcap_t *p)
                    len == h->len && memcmp(data, d, caplen) == 0 ? 1 : -1;
 }
 
-/* Three readers of one mapping (cap_reopen), at paces 5:2:1 over ~30 MB
- * (several release steps of the fastest), each packet as libpcap reads it;
- * a reader that joins the mapping gets the file's byte order and time
- * resolution. */
+/* Three readers of one mapping (cap_reopen), at paces 5:2:1 over ~110 MB
+ * (many release steps; the slowest falls more than 64 MB behind, so it maps
+ * pages again itself), each packet as libpcap reads it; a reader that joins
+ * the mapping gets the file's byte order and time resolution. */
 TEST(cap_readers_share_one_mapping)
 {
     char path[] = "/tmp/canh-cap-XXXXXX";
     int fd = mkstemp(path);
     char err[PCAP_ERRBUF_SIZE];
-    const uint32_t n = 40000;
+    const uint32_t n = 150000;
     static const int pace[3] = { 5, 2, 1 };
     struct cap *c[3];
     pcap_t *p[3];
@@ -399,6 +399,46 @@ TEST(cap_shared_mapping_releases_behind_the_slowest)
     (void)read_past(a, fast, 2u << 20);   /* a steps on and releases */
     CHECK_EQ_INT(page_mapped(first), 0);
     CHECK_EQ_INT(page_mapped(slow + (4u << 20)), 1);
+    cap_close(a);
+    cap_close(b);
+    unlink(path);
+}
+
+/* A reader more than 64 MB behind holds no pages: the leader hands them
+ * back, the laggard maps what it reads again and hands that back behind
+ * itself. */
+TEST(cap_shared_mapping_bounds_the_window)
+{
+    char path[] = "/tmp/canh-cap-XXXXXX";
+    int fd = mkstemp(path);
+    struct timeval ts;
+    uint32_t caplen, len;
+    const uint8_t *first, *fast, *slow;
+
+    CHECK(fd >= 0);
+    close(fd);
+    write_big_pcap(path, 150000);
+    struct cap *a = cap_open_offline(path, NULL);
+    struct cap *b = cap_reopen(a);
+    CHECK(a != NULL && b != NULL);
+    CHECK_EQ_INT(cap_next(b, &ts, &caplen, &len, &first), 1);
+    CHECK_EQ_INT(cap_next(a, &ts, &caplen, &len, &fast), 1);
+    if (page_mapped(first) < 0) {
+        cap_close(a);
+        cap_close(b);
+        unlink(path);
+        SKIP("/proc/self/pagemap cannot be read");
+    }
+    fast = read_past(a, fast, 90u << 20);
+    CHECK_EQ_INT(page_mapped(first), 0);                     /* 90 MB behind: released */
+    CHECK_EQ_INT(page_mapped(first + (20u << 20)), 0);
+    CHECK_EQ_INT(page_mapped(fast - (8u << 20)), 1);          /* inside the window */
+    /* the laggard reads 12 MB: mapped again, then handed back behind it */
+    slow = read_past(b, first, 12u << 20);
+    CHECK_EQ_INT(page_mapped(first), 0);
+    CHECK_EQ_INT(page_mapped(first + (2u << 20)), 0);
+    CHECK_EQ_INT(page_mapped(slow), 1);
+    CHECK_EQ_INT(page_mapped(fast - (8u << 20)), 1);
     cap_close(a);
     cap_close(b);
     unlink(path);
