@@ -98,7 +98,9 @@ static double cap_loop_mono(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* received: packets read, or UINT64_MAX to take the handle's count. */
+/* received: packets read, or UINT64_MAX to take the handles' counts (an
+ * offline file's readers count for themselves: their handles' counters are
+ * theirs alone, and an offline file drops nothing). */
 static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_t queue_drops,
                            struct timeval ts, uint64_t received)
 {
@@ -112,8 +114,10 @@ static void cap_loop_stats(const struct cap_loop_cfg *c, double started, uint64_
         worker_read_stats(c->workers[i], &one);
         eve_stats_add(&sum, &one);
     }
-    cap_get_stats(c->cap, &cs);
-    for (int i = 1; c->fanout != NULL && i < c->nworkers; i++) {
+    memset(&cs, 0, sizeof(cs));
+    if (received == UINT64_MAX)
+        cap_get_stats(c->cap, &cs);
+    for (int i = 1; received == UINT64_MAX && c->fanout != NULL && i < c->nworkers; i++) {
         struct cap_stats one_cs;
         cap_get_stats(c->fanout[i], &one_cs);
         cs.received += one_cs.received;
