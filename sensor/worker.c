@@ -100,7 +100,7 @@ struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datali
     }
     return w;
 fail:
-    log_error("worker", "worker %d: cannot allocate its buffers (lower outputs.eve buffer or "
+    log_error("worker", "worker %d: cannot allocate its buffers (lower outputs.eve-log.buffer-size or "
               "capture.queue-size)", id);
     worker_free(w);
     return NULL;
