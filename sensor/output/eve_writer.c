@@ -1,13 +1,17 @@
 /* eve_writer: EVE lines to LOGDIR/eve.json with per-thread buffers, the
  * common Suricata header of every event and the persistent canh.seq.
- * Whole lines only: a buffer is written with one write(2) per flush under
- * the writer's mutex, and lines never straddle two flushes.
+ * Whole lines only, and no I/O on the committing thread: a flushed buffer
+ * is handed to the writer's own thread (one lock and one wake-up per flush,
+ * never per event) in exchange for a spare from the eve_out's preallocated
+ * set; the writer thread does the write(2) and feeds the sink, in hand-over
+ * order, so each thread's lines keep their order and never straddle writes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,28 +22,66 @@
 #include "log.h"
 #include "output/eve_writer.h"
 
+/* Buffers per eve_out: one being filled and up to three queued for the
+ * writer thread, so a slow write(2) (page-cache throttling) is absorbed for
+ * three flushes before the committing thread has to wait for it. */
+#define EVE_OUT_NBUF 4
+/* No EVE line is shorter than this (the timestamp, event_type and canh
+ * objects alone are longer): it bounds the lines of one buffer, and so the
+ * size of its alert bitmap. eve_commit flushes early if it is ever reached. */
+#define EVE_MIN_LINE 64
+
+/* One buffer of lines, owned by its eve_out's thread while it fills, by
+ * the writer thread while queued; moves between them under w->qlock. */
+struct eve_buf {
+    struct eve_buf *next;       /* in the writer queue or the owner's spares */
+    struct eve_out *owner;
+    char *data;                 /* cap + EVE_MAX_LINE + 1 bytes */
+    size_t len;
+    uint32_t nlines;
+    uint64_t *alerts;           /* bit i: line i is an alert (for the sink) */
+};
+
 struct eve_writer {
     int fd;
     int seq_fd;
     char path[4096];
     char sensor[128];
     char iface[64];
-    pthread_mutex_t lock;
-    _Atomic uint64_t seq;      /* next seq to hand out */
-    _Atomic uint64_t mark;     /* seqs below this are reserved on disk */
+    pthread_mutex_t lock;       /* canh.seq reservation */
+    _Atomic uint64_t seq;       /* next seq to hand out */
+    _Atomic uint64_t mark;      /* seqs below this are reserved on disk */
     _Atomic uint64_t events;
-    bool io_error_logged;
+    /* The writer thread and its queue, all under qlock. */
+    pthread_mutex_t qlock;
+    pthread_cond_t qwork;       /* the writer thread: a buffer is queued, or stop */
+    pthread_cond_t qidle;       /* eve_writer_sync: the queue ran dry */
+    struct eve_buf *qhead, *qtail;
+    bool qbusy;                 /* the writer thread holds a buffer */
+    bool qstop;
+    bool started;
+    bool io_failed;             /* a write has failed since eve_writer_new */
+    pthread_t thread;
     eve_sink_fn sink;
     void *sink_arg;
 };
 
 struct eve_out {
     struct eve_writer *w;
-    char *buf;
-    size_t cap, len;
+    struct eve_buf *cur;        /* being filled by this thread */
+    char *buf;                  /* cur->data */
+    size_t cap, len;            /* len: cur's bytes so far */
+    uint32_t nlines, max_lines; /* cur's lines so far; flush at max_lines */
     struct jb jb;               /* builds each event in place at buf + len */
     bool is_alert;
-    uint64_t dropped;
+    uint64_t dropped;           /* lines over EVE_MAX_LINE (this thread) */
+    _Atomic uint64_t lost;      /* lines in writes that failed (writer thread) */
+    /* Under w->qlock: */
+    pthread_cond_t back;        /* a buffer came back from the writer thread */
+    struct eve_buf *spare;
+    unsigned inflight;
+    bool io_failed;             /* a write of ours failed since the last flush */
+    struct eve_buf bufs[EVE_OUT_NBUF];
 };
 
 static int eve_write_all(int fd, const char *p, size_t n)
@@ -94,6 +136,97 @@ static int eve_seq_open(struct eve_writer *w, const char *logdir)
     return eve_seq_reserve(w, start + EVE_SEQ_BLOCK);
 }
 
+/* The writer thread's work on one buffer: the file, then the sink. Each
+ * line goes to the sink NUL-terminated in place of its newline, which is
+ * why the file comes first. Returns -1 if the write failed. */
+static int eve_buf_out(struct eve_writer *w, struct eve_buf *b, eve_sink_fn sink, void *arg)
+{
+    int rc = 0;
+
+    if (eve_write_all(w->fd, b->data, b->len) != 0) {
+        if (!w->io_failed)
+            log_error("eve", "%s/eve.json: write failed: %s (events are being lost)", w->path,
+                      strerror(errno));
+        rc = -1;
+    }
+    if (sink != NULL) {
+        char *p = b->data, *end = b->data + b->len;
+        for (uint32_t i = 0; i < b->nlines && p < end; i++) {
+            char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (nl == NULL)
+                break;
+            *nl = '\0';
+            sink(arg, p, (size_t)(nl - p), (int)(b->alerts[i / 64] >> (i % 64) & 1));
+            p = nl + 1;
+        }
+    }
+    memset(b->alerts, 0, ((size_t)b->nlines + 63) / 64 * sizeof(uint64_t));
+    b->len = 0;
+    b->nlines = 0;
+    return rc;
+}
+
+/* Takes queued buffers in order, one at a time, and gives each back to its
+ * eve_out as soon as it is written; leaves once stopped and drained. */
+static void *eve_writer_main(void *arg)
+{
+    struct eve_writer *w = arg;
+
+    pthread_mutex_lock(&w->qlock);
+    for (;;) {
+        while (w->qhead == NULL && !w->qstop)
+            pthread_cond_wait(&w->qwork, &w->qlock);
+        if (w->qhead == NULL)
+            break;
+        struct eve_buf *b = w->qhead;
+        w->qhead = b->next;
+        if (w->qhead == NULL)
+            w->qtail = NULL;
+        w->qbusy = true;
+        eve_sink_fn sink = w->sink;
+        void *sink_arg = w->sink_arg;
+        struct eve_out *o = b->owner;
+        uint32_t nlines = b->nlines;
+        pthread_mutex_unlock(&w->qlock);
+
+        int rc = eve_buf_out(w, b, sink, sink_arg);
+        if (rc != 0)
+            atomic_fetch_add_explicit(&o->lost, nlines, memory_order_relaxed);
+
+        pthread_mutex_lock(&w->qlock);
+        if (rc != 0)
+            w->io_failed = o->io_failed = true;
+        b->next = o->spare;
+        o->spare = b;
+        o->inflight--;
+        pthread_cond_signal(&o->back);
+        w->qbusy = false;
+        if (w->qhead == NULL)
+            pthread_cond_broadcast(&w->qidle);
+    }
+    pthread_mutex_unlock(&w->qlock);
+    return NULL;
+}
+
+/* The writer thread takes no signals: SIGINT/SIGTERM/SIGHUP stay with the
+ * threads that handle them. */
+static int eve_writer_start(struct eve_writer *w)
+{
+    sigset_t all, old;
+    int rc;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&w->thread, NULL, eve_writer_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        log_error("eve", "cannot start the EVE writer thread: %s", strerror(rc));
+        return -1;
+    }
+    w->started = true;
+    return 0;
+}
+
 struct eve_writer *eve_writer_new(const char *logdir, const char *sensor_id, const char *iface)
 {
     struct eve_writer *w = calloc(1, sizeof(*w));
@@ -103,6 +236,9 @@ struct eve_writer *eve_writer_new(const char *logdir, const char *sensor_id, con
         return NULL;
     w->fd = w->seq_fd = -1;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->qlock, NULL);
+    pthread_cond_init(&w->qwork, NULL);
+    pthread_cond_init(&w->qidle, NULL);
     snprintf(w->path, sizeof(w->path), "%s", logdir);
     snprintf(w->sensor, sizeof(w->sensor), "%s", sensor_id);
     if (iface != NULL)
@@ -114,7 +250,7 @@ struct eve_writer *eve_writer_new(const char *logdir, const char *sensor_id, con
                   strerror(errno));
         goto fail;
     }
-    if (eve_seq_open(w, logdir) != 0)
+    if (eve_seq_open(w, logdir) != 0 || eve_writer_start(w) != 0)
         goto fail;
     return w;
 fail:
@@ -126,18 +262,42 @@ void eve_writer_free(struct eve_writer *w)
 {
     if (w == NULL)
         return;
+    if (w->started) {
+        pthread_mutex_lock(&w->qlock);
+        w->qstop = true;
+        pthread_cond_signal(&w->qwork);
+        pthread_mutex_unlock(&w->qlock);
+        pthread_join(w->thread, NULL);   /* it drains the queue first */
+    }
     if (w->fd >= 0)
         close(w->fd);
     if (w->seq_fd >= 0)
         close(w->seq_fd);
     pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->qlock);
+    pthread_cond_destroy(&w->qwork);
+    pthread_cond_destroy(&w->qidle);
     free(w);
 }
 
 void eve_writer_set_sink(struct eve_writer *w, eve_sink_fn fn, void *arg)
 {
+    pthread_mutex_lock(&w->qlock);
     w->sink = fn;
     w->sink_arg = arg;
+    pthread_mutex_unlock(&w->qlock);
+}
+
+int eve_writer_sync(struct eve_writer *w)
+{
+    int rc;
+
+    pthread_mutex_lock(&w->qlock);
+    while (w->qhead != NULL || w->qbusy)
+        pthread_cond_wait(&w->qidle, &w->qlock);
+    rc = w->io_failed ? -1 : 0;
+    pthread_mutex_unlock(&w->qlock);
+    return rc;
 }
 
 uint64_t eve_writer_events(const struct eve_writer *w)
@@ -166,38 +326,74 @@ static uint64_t eve_next_seq(struct eve_writer *w)
 struct eve_out *eve_out_new(struct eve_writer *w, size_t bufsize)
 {
     struct eve_out *o = calloc(1, sizeof(*o));
+    size_t words;
 
     if (o == NULL)
         return NULL;
     o->w = w;
+    pthread_cond_init(&o->back, NULL);
     o->cap = bufsize < EVE_MAX_LINE ? EVE_MAX_LINE : bufsize;
-    /* Events are built where they will be written (no copy per event):
-     * len stays below cap between events, so the room past cap always
-     * holds one more line of up to EVE_MAX_LINE bytes and its newline. */
-    o->buf = malloc(o->cap + EVE_MAX_LINE + 1);
-    if (o->buf == NULL) {
-        free(o);
-        return NULL;
+    o->max_lines = (uint32_t)((o->cap + EVE_MAX_LINE) / EVE_MIN_LINE + 1);
+    words = ((size_t)o->max_lines + 63) / 64;
+    for (int i = 0; i < EVE_OUT_NBUF; i++) {
+        struct eve_buf *b = &o->bufs[i];
+        b->owner = o;
+        /* Events are built where they will be written (no copy per event):
+         * len stays below cap between events, so the room past cap always
+         * holds one more line of up to EVE_MAX_LINE bytes and its newline. */
+        b->data = malloc(o->cap + EVE_MAX_LINE + 1);
+        b->alerts = calloc(words, sizeof(uint64_t));
+        if (b->data == NULL || b->alerts == NULL)
+            goto fail;
+        if (i > 0) {
+            b->next = o->spare;
+            o->spare = b;
+        }
     }
+    o->cur = &o->bufs[0];
+    o->buf = o->cur->data;
     return o;
+fail:
+    for (int i = 0; i < EVE_OUT_NBUF; i++) {
+        free(o->bufs[i].data);
+        free(o->bufs[i].alerts);
+    }
+    pthread_cond_destroy(&o->back);
+    free(o);
+    return NULL;
 }
 
 int eve_out_flush(struct eve_out *o)
 {
-    int rc = 0;
+    struct eve_writer *w = o->w;
+    int rc;
 
-    if (o->len == 0)
-        return 0;
-    pthread_mutex_lock(&o->w->lock);
-    if (eve_write_all(o->w->fd, o->buf, o->len) != 0) {
-        if (!o->w->io_error_logged)
-            log_error("eve", "%s/eve.json: write failed: %s (events are being lost)", o->w->path,
-                      strerror(errno));
-        o->w->io_error_logged = true;
-        rc = -1;
+    pthread_mutex_lock(&w->qlock);
+    if (o->len > 0) {
+        struct eve_buf *b = o->cur;
+        b->len = o->len;
+        b->nlines = o->nlines;
+        b->next = NULL;
+        if (w->qtail != NULL)
+            w->qtail->next = b;
+        else
+            w->qhead = b;
+        w->qtail = b;
+        o->inflight++;
+        pthread_cond_signal(&w->qwork);
+        /* Every spare in flight: wait for the writer, as a write(2) on this
+         * thread would have (offline nothing may be lost; live the same). */
+        while (o->spare == NULL)
+            pthread_cond_wait(&o->back, &w->qlock);
+        o->cur = o->spare;
+        o->spare = o->cur->next;
+        o->buf = o->cur->data;
+        o->len = 0;
+        o->nlines = 0;
     }
-    pthread_mutex_unlock(&o->w->lock);
-    o->len = 0;
+    rc = o->io_failed ? -1 : 0;
+    o->io_failed = false;
+    pthread_mutex_unlock(&w->qlock);
     return rc;
 }
 
@@ -206,13 +402,21 @@ void eve_out_free(struct eve_out *o)
     if (o == NULL)
         return;
     eve_out_flush(o);
-    free(o->buf);
+    pthread_mutex_lock(&o->w->qlock);
+    while (o->inflight > 0)
+        pthread_cond_wait(&o->back, &o->w->qlock);
+    pthread_mutex_unlock(&o->w->qlock);
+    for (int i = 0; i < EVE_OUT_NBUF; i++) {
+        free(o->bufs[i].data);
+        free(o->bufs[i].alerts);
+    }
+    pthread_cond_destroy(&o->back);
     free(o);
 }
 
 uint64_t eve_out_dropped(const struct eve_out *o)
 {
-    return o->dropped;
+    return o->dropped + atomic_load_explicit(&((struct eve_out *)o)->lost, memory_order_relaxed);
 }
 
 const char *eve_proto_name(uint8_t proto)
@@ -335,13 +539,13 @@ int eve_commit(struct eve_out *o)
         return -1;
     }
     n = j->len;
-    /* the sink sees the NUL-terminated line before the newline replaces it */
-    if (w->sink != NULL)
-        w->sink(w->sink_arg, jb_text(j), n, o->is_alert);
+    if (o->is_alert)
+        o->cur->alerts[o->nlines / 64] |= (uint64_t)1 << (o->nlines % 64);
     o->buf[o->len + n] = '\n';
     o->len += n + 1;
+    o->nlines++;
     atomic_fetch_add_explicit(&w->events, 1, memory_order_relaxed);
-    if (o->len >= o->cap)
+    if (o->len >= o->cap || o->nlines >= o->max_lines)
         eve_out_flush(o);
     return 0;
 }
