@@ -130,6 +130,7 @@ TEST(live_full_queue_is_counted_not_waited)
     pthread_mutex_unlock(&fs->cache_lock);
     eve_out_flush(wo);
     fscan_drain(fs);
+    eve_writer_sync(ew);   /* flushed lines are written by the writer thread */
     fscan_get_stats(fs, &st);
     CHECK_EQ_INT(st.queue_drops, 4);
     CHECK_EQ_INT(st.queued, 2);
