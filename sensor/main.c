@@ -7,6 +7,9 @@
 #include <getopt.h>
 #include <grp.h>
 #include <hs/hs.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -300,6 +303,25 @@ out:
     return rc;
 }
 
+/* glibc malloc, before any thread or allocation of note: memory a worker
+ * frees (flow state, nDPI, libhtp bodies) stays in the process instead of
+ * going back to the kernel (brk shrink in the main arena, MADV_DONTNEED in
+ * the per-thread arenas the workers use) only to be faulted in again on the
+ * packet path. TOP_PAD also makes each new per-thread heap writable whole
+ * (64 MB of address space, not of memory) instead of one mprotect per page
+ * of growth; a fixed MMAP_THRESHOLD keeps blocks up to 32 MB in the heaps,
+ * as setting TRIM_THRESHOLD turns its dynamic adjustment off. Measured on
+ * the bench capture (no rules): 1 worker, brk 756 -> 4 calls; 2 workers,
+ * mprotect 10189 -> 61 and madvise 375 -> 255 (the rest: the capture's own). */
+static void main_malloc_tune(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     struct main_args a;
@@ -308,6 +330,7 @@ int main(int argc, char **argv)
     struct cfg *c;
     int errors = 0, rc = 1, pr;
 
+    main_malloc_tune();
     memset(&a, 0, sizeof(a));
     log_init("sensor");
     dpi_global_init();
