@@ -49,11 +49,13 @@ struct eve_writer {
     char sensor[128];
     char iface[64];
     pthread_mutex_t lock;       /* canh.seq reservation */
-    _Atomic uint64_t seq;       /* next seq to hand out */
+    /* Written per event by the committing threads: a cache line of their
+     * own, apart from the queue the writer thread writes per flush. */
+    _Alignas(64) _Atomic uint64_t seq;  /* next seq to hand out */
     _Atomic uint64_t mark;      /* seqs below this are reserved on disk */
     _Atomic uint64_t events;
     /* The writer thread and its queue, all under qlock. */
-    pthread_mutex_t qlock;
+    _Alignas(64) pthread_mutex_t qlock;
     pthread_cond_t qwork;       /* the writer thread: a buffer is queued, or stop */
     pthread_cond_t qidle;       /* eve_writer_sync: the queue ran dry */
     struct eve_buf *qhead, *qtail;
@@ -75,7 +77,9 @@ struct eve_out {
     struct jb jb;               /* builds each event in place at buf + len */
     bool is_alert;
     uint64_t dropped;           /* lines over EVE_MAX_LINE (this thread) */
-    _Atomic uint64_t lost;      /* lines in writes that failed (writer thread) */
+    /* Written by the writer thread: away from the fields above, which the
+     * owning thread writes per event. */
+    _Alignas(64) _Atomic uint64_t lost; /* lines in writes that failed */
     /* Under w->qlock: */
     pthread_cond_t back;        /* a buffer came back from the writer thread */
     struct eve_buf *spare;
@@ -229,11 +233,13 @@ static int eve_writer_start(struct eve_writer *w)
 
 struct eve_writer *eve_writer_new(const char *logdir, const char *sensor_id, const char *iface)
 {
-    struct eve_writer *w = calloc(1, sizeof(*w));
+    /* aligned: the _Alignas cache lines inside must be real */
+    struct eve_writer *w = aligned_alloc(_Alignof(struct eve_writer), sizeof(*w));
     char path[4200];
 
     if (w == NULL)
         return NULL;
+    memset(w, 0, sizeof(*w));
     w->fd = w->seq_fd = -1;
     pthread_mutex_init(&w->lock, NULL);
     pthread_mutex_init(&w->qlock, NULL);
@@ -325,11 +331,12 @@ static uint64_t eve_next_seq(struct eve_writer *w)
 
 struct eve_out *eve_out_new(struct eve_writer *w, size_t bufsize)
 {
-    struct eve_out *o = calloc(1, sizeof(*o));
+    struct eve_out *o = aligned_alloc(_Alignof(struct eve_out), sizeof(*o));
     size_t words;
 
     if (o == NULL)
         return NULL;
+    memset(o, 0, sizeof(*o));
     o->w = w;
     pthread_cond_init(&o->back, NULL);
     o->cap = bufsize < EVE_MAX_LINE ? EVE_MAX_LINE : bufsize;
