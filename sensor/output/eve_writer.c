@@ -22,10 +22,14 @@
 #include "log.h"
 #include "output/eve_writer.h"
 
-/* Buffers per eve_out: one being filled and up to three queued for the
- * writer thread, so a slow write(2) (page-cache throttling) is absorbed for
- * three flushes before the committing thread has to wait for it. */
-#define EVE_OUT_NBUF 4
+/* Buffers per eve_out: one being filled and up to seven queued for the
+ * writer thread. A worker fills a 256 KB buffer in ~1.3 ms on the bench
+ * capture, and write(2) stalls of 5-10 ms are common when the page cache
+ * is throttling writeback: seven queued buffers ride out one such stall,
+ * three did not (the worker waited ~75 ms per bench run vs ~45 ms with
+ * seven, right after a run that wrote 185 MB). Only the buffers a stall
+ * needs are ever touched: the spares are reused last-in first-out. */
+#define EVE_OUT_NBUF 8
 /* No EVE line is shorter than this (the timestamp, event_type and canh
  * objects alone are longer): it bounds the lines of one buffer, and so the
  * size of its alert bitmap. eve_commit flushes early if it is ever reached. */
