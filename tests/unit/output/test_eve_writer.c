@@ -6,6 +6,7 @@
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,5 +375,90 @@ TEST(write_errors_reported_and_counted)
     eve_out_free(o);
     eve_writer_free(w);
     pthread_mutex_destroy(&ms.lock);
+    cleanup();
+}
+
+/* While the writer thread is held (here: in the sink), a committing thread
+ * fills its spares and then waits in the flush instead of dropping or
+ * allocating; released, every line arrives. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_open, gate_calls;
+static _Atomic int gate_progress;
+
+static int gate_sink(void *arg, const char *line, size_t len, int is_alert)
+{
+    (void)arg;
+    (void)line;
+    (void)len;
+    (void)is_alert;
+    pthread_mutex_lock(&gate_lock);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_lock);
+    gate_calls++;
+    pthread_mutex_unlock(&gate_lock);
+    return 0;
+}
+
+#define GATE_EVENTS 20000   /* ~3 MB: far more than the spares of a 64 KB eve_out */
+
+static void *gate_thread(void *arg)
+{
+    struct eve_out *o = eve_out_new(arg, 65536);
+
+    for (int i = 0; o != NULL && i < GATE_EVENTS; i++) {
+        mt_emit(o, 0, i);
+        atomic_store(&gate_progress, i + 1);
+    }
+    eve_out_free(o);
+    return NULL;
+}
+
+TEST(full_spares_make_the_committer_wait)
+{
+    pthread_t th;
+    int stalled_at;
+
+    mkdir_tmp();
+    struct eve_writer *w = eve_writer_new(dir, "s1", NULL);
+    CHECK(w != NULL);
+    if (w == NULL)
+        return;
+    gate_open = gate_calls = 0;
+    atomic_store(&gate_progress, 0);
+    eve_writer_set_sink(w, gate_sink, NULL);
+    pthread_create(&th, NULL, gate_thread, w);
+    usleep(300 * 1000);
+    stalled_at = atomic_load(&gate_progress);
+    usleep(100 * 1000);
+    CHECK(stalled_at > 0);
+    CHECK(stalled_at < GATE_EVENTS);                    /* waiting, not done */
+    CHECK_EQ_INT(atomic_load(&gate_progress), stalled_at); /* and not moving */
+    pthread_mutex_lock(&gate_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_lock);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(atomic_load(&gate_progress), GATE_EVENTS);
+    CHECK_EQ_INT(eve_writer_sync(w), 0);
+    CHECK_EQ_INT(gate_calls, GATE_EVENTS);
+    CHECK_EQ_INT(eve_writer_events(w), GATE_EVENTS);
+    eve_writer_free(w);
+    {
+        char p[128], line[8192];
+        int lines = 0, next = 0, misordered = 0, t, i;
+        snprintf(p, sizeof(p), "%s/eve.json", dir);
+        FILE *f = fopen(p, "r");
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+            lines++;
+            if (mt_parse(line, &t, &i) != 0 || i != next)
+                misordered++;
+            next = i + 1;
+        }
+        if (f != NULL)
+            fclose(f);
+        CHECK_EQ_INT(lines, GATE_EVENTS);
+        CHECK_EQ_INT(misordered, 0);
+    }
     cleanup();
 }
