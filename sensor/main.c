@@ -310,9 +310,11 @@ out:
  * packet path. TOP_PAD also makes each new per-thread heap writable whole
  * (64 MB of address space, not of memory) instead of one mprotect per page
  * of growth; a fixed MMAP_THRESHOLD keeps blocks up to 32 MB in the heaps,
- * as setting TRIM_THRESHOLD turns its dynamic adjustment off. Measured on
- * the bench capture (no rules): 1 worker, brk 756 -> 4 calls; 2 workers,
- * mprotect 10189 -> 61 and madvise 375 -> 255 (the rest: the capture's own). */
+ * as setting TRIM_THRESHOLD turns its dynamic adjustment off (and the
+ * 48 MB worker_arena_prime frees stays with the arena: 1 of 24 pages was
+ * touched). Measured on the bench capture (strace -f -c, on 0cbac97):
+ * 1 worker brk 199 -> 6, mprotect 525 -> 58; 2 workers brk 70 -> 7,
+ * mprotect 1716 -> 64, madvise 214 -> 189 (the rest: the capture's own). */
 static void main_malloc_tune(void)
 {
 #ifdef __GLIBC__
