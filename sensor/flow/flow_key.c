@@ -33,16 +33,48 @@ int flow_key_from_packet(struct flow_key *k, const struct packet *p, bool use_vl
 
 /* FNV-1a over the key bytes, then a murmur3 finalizer for avalanche: cheap,
  * and good enough for a table we size ourselves (not an attacker-chosen
- * table size). The key has no padding holes (see flow.h) and is zeroed. */
+ * table size). The key has no padding holes (see flow.h) and is zeroed.
+ * A zero byte only multiplies by the FNV prime, so a run of n zero 4-byte
+ * words is one multiply by prime^(4n) (mod 2^64, the same value as the byte
+ * loop): an IPv4 key (24 of its 40 bytes are zero) costs 18 dependent
+ * multiplies instead of 40. */
+#define FK_FNV_PRIME 1099511628211ull
+#define FK_WORDS (sizeof(struct flow_key) / 4)
+
+/* FNV prime ^ (4 n) mod 2^64 for n = 0..10 (a key is 10 words); unsigned
+ * constant expressions wrap, so the compiler computes them. */
+#define FK_P4 (FK_FNV_PRIME * FK_FNV_PRIME * FK_FNV_PRIME * FK_FNV_PRIME)
+#define FK_P8 (FK_P4 * FK_P4)
+#define FK_P16 (FK_P8 * FK_P8)
+#define FK_P32 (FK_P16 * FK_P16)
+static const uint64_t fk_fnv_pow[FK_WORDS + 1] = {
+    1, FK_P4, FK_P8, FK_P8 * FK_P4, FK_P16, FK_P16 * FK_P4, FK_P16 * FK_P8,
+    FK_P16 * FK_P8 * FK_P4, FK_P32, FK_P32 * FK_P4, FK_P32 * FK_P8,
+};
+_Static_assert(sizeof(struct flow_key) == 40, "fk_fnv_pow has one entry per key word, plus one");
+
 static uint64_t flow_key_hash64(const struct flow_key *k, uint64_t seed)
 {
     const uint8_t *b = (const uint8_t *)k;
     uint64_t h = 1469598103934665603ull ^ seed;
+    size_t zeros = 0;
 
-    for (size_t i = 0; i < sizeof(*k); i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
+    for (size_t i = 0; i < FK_WORDS; i++) {
+        uint32_t w;
+
+        memcpy(&w, b + 4 * i, 4);
+        if (w == 0) {
+            zeros++;
+            continue;
+        }
+        h *= fk_fnv_pow[zeros];
+        zeros = 0;
+        for (size_t j = 4 * i; j < 4 * i + 4; j++) {
+            h ^= b[j];
+            h *= FK_FNV_PRIME;
+        }
     }
+    h *= fk_fnv_pow[zeros];
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
