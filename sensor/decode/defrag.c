@@ -42,6 +42,7 @@ struct df_tracker {
     uint32_t held;       /* payload bytes held */
     uint32_t npieces;
     uint32_t pieces;     /* head of the sorted piece list */
+    uint32_t tail;       /* its last piece (the highest offset), DF_NONE when empty */
     uint32_t hnext;      /* hash chain, or free list */
     uint32_t bucket;
     uint32_t prev, next; /* creation order, oldest first */
@@ -277,6 +278,7 @@ static uint32_t df_tracker_new(struct defrag *d, const struct packet *p, uint32_
     t->vlan[0] = p->vlan[0];
     t->vlan[1] = p->vlan[1];
     t->pieces = DF_NONE;
+    t->tail = DF_NONE;
     t->start_us = now_us;
     t->bucket = bucket;
     t->hnext = d->buckets[bucket];
@@ -347,6 +349,12 @@ static void df_gaps(struct defrag *d, struct df_tracker *t, uint32_t off, uint32
     uint32_t cur = off, stop = off + len, prev = DF_NONE, it = t->pieces;
 
     memset(w, 0, sizeof(*w));
+    /* In-order fragments start at or after the end of the last piece: every
+     * piece lies before them, so start where the walk below would stop. */
+    if (t->tail != DF_NONE && d->pc[t->tail].off + d->pc[t->tail].len <= off) {
+        prev = t->tail;
+        it = DF_NONE;
+    }
     while (cur < stop) {
         uint32_t gap_end, n;
         bool merge;
@@ -379,6 +387,8 @@ static void df_gaps(struct defrag *d, struct df_tracker *t, uint32_t off, uint32
                     t->pieces = pi;
                 else
                     d->pc[prev].next = pi;
+                if (it == DF_NONE)
+                    t->tail = pi;
                 prev = pi;
                 t->npieces++;
             }

@@ -114,6 +114,101 @@ TEST(defrag_out_of_order)
     }
 }
 
+/* Random fragment sets, in order (sorted by offset, duplicates included:
+ * the append path) or shuffled, against a byte model of the "first" policy:
+ * completion comes exactly when every byte is held and the last fragment
+ * (no MF) came, each byte comes from the first fragment that covered it,
+ * and every fragment that met held bytes counts one overlap. */
+struct rfrag {
+    uint32_t off, len;
+    bool mf;
+    uint8_t seed;
+};
+
+static uint32_t rnd(uint64_t *x, uint32_t n)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return (uint32_t)(*x >> 11) % n;
+}
+
+TEST(defrag_random_against_model)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int bad_result = 0, bad_bytes = 0, bad_overlaps = 0, completed = 0;
+
+    for (int trial = 0; trial < 3000; trial++) {
+        struct rfrag fr[64];
+        uint8_t data[64][400], want[400];
+        bool held[400] = { false };
+        uint32_t n = 8 * (4 + rnd(&x, 37)) + 1 + rnd(&x, 8), last = 8 * (1 + rnd(&x, (n - 1) / 8));
+        uint32_t nf = 0, overlaps = 0, nheld = 0;
+        bool have_last = false;
+        struct fx f;
+
+        for (uint32_t i = 0, k = 3 + rnd(&x, 10); i < k; i++) { /* random MF fragments */
+            uint32_t a = rnd(&x, n / 8), b = 1 + rnd(&x, n / 8 - a);
+            fr[nf++] = (struct rfrag){ 8 * a, 8 * b, true, 0 };
+        }
+        for (uint32_t o = 0; o < last;) { /* a cover of [0, last) */
+            uint32_t b = 8 * (1 + rnd(&x, 6));
+            b = o + b > last ? last - o : b;
+            fr[nf++] = (struct rfrag){ o, b, true, 0 };
+            o += b;
+        }
+        fr[nf++] = (struct rfrag){ last, n - last, false, 0 };
+        if (trial % 2 == 0) { /* shuffle */
+            for (uint32_t i = nf - 1; i > 0; i--) {
+                uint32_t j = rnd(&x, i + 1);
+                struct rfrag t = fr[i];
+                fr[i] = fr[j];
+                fr[j] = t;
+            }
+        } else { /* by offset: mostly appends after the last piece */
+            for (uint32_t i = 1; i < nf; i++)
+                for (uint32_t j = i; j > 0 && fr[j - 1].off > fr[j].off; j--) {
+                    struct rfrag t = fr[j];
+                    fr[j] = fr[j - 1];
+                    fr[j - 1] = t;
+                }
+        }
+        fx_init(&f, 16, 1 << 20, 30);
+        for (uint32_t i = 0; i < nf; i++) {
+            bool met = false;
+            int r, expect;
+
+            fr[i].seed = (uint8_t)(i * 31 + trial);
+            mk_payload(data[i], n, fr[i].seed);
+            for (uint32_t b = fr[i].off; b < fr[i].off + fr[i].len; b++) {
+                if (held[b]) {
+                    met = true;
+                    continue;
+                }
+                held[b] = true;
+                want[b] = data[i][b];
+                nheld++;
+            }
+            overlaps += met;
+            have_last |= !fr[i].mf;
+            expect = nheld == n && have_last ? 1 : 0;
+            r = feed4(&f, data[i], (uint16_t)trial, fr[i].off, fr[i].len, fr[i].mf, 1, 1);
+            bad_result += r != expect;
+            if (r == 1) {
+                completed++;
+                bad_bytes += !out_matches(&f, want, n);
+                break;
+            }
+        }
+        bad_overlaps += defrag_get_stats(f.d)->overlaps != overlaps;
+        defrag_free(f.d);
+    }
+    CHECK_EQ_INT(bad_result, 0);
+    CHECK_EQ_INT(bad_bytes, 0);
+    CHECK_EQ_INT(bad_overlaps, 0);
+    CHECK_EQ_INT(completed, 3000);
+}
+
 /* "first": bytes held are never replaced. */
 TEST(defrag_overlap_first_policy)
 {
