@@ -52,17 +52,17 @@ struct flow_key {
 #define FLOW_DIR_TOSERVER 0
 #define FLOW_DIR_TOCLIENT 1
 
-/* Layout: what a lookup and the per-packet update touch comes first (key,
- * hash, chain link, counters, last-seen time, state: the first two cache
- * lines); what is read only at the flow's end or by later stages follows. */
+/* Layout: 192 bytes, three cache lines of a 64-byte aligned pool. What a
+ * lookup and the per-packet update touch comes first (key, last-seen time,
+ * counters, state); what is read only at the flow's end or by later stages
+ * follows. The table's chain and list links live beside the pool
+ * (flow_table.c), so walking a bucket chain or a timeout list does not read
+ * other flows' records. */
 struct flow {
     struct flow_key key;
-    uint32_t hash;           /* flow_key_hash(&key), kept for the table */
-    uint32_t hnext;          /* next flow in the hash bucket chain (table bookkeeping) */
     struct timeval last;
     uint64_t pkts[2], bytes[2];
     int64_t queued_us;       /* `last` when put on its timeout list (flow_table.c) */
-    uint32_t lprev, lnext;   /* neighbours in the timeout list */
     uint8_t tlist;           /* which timeout list the flow is on */
     uint8_t in_use;
 
@@ -99,7 +99,17 @@ uint64_t flow_key_flow_id(const struct flow_key *k, struct timeval start);
 
 bool flow_key_equal(const struct flow_key *a, const struct flow_key *b);
 
-enum flow_proto_group flow_proto_group(uint8_t proto);
+/* Timeout group of an IP protocol (inline: the table asks per packet). */
+static inline enum flow_proto_group flow_proto_group(uint8_t proto)
+{
+    switch (proto) {
+    case 6:  return FLOW_PG_TCP;
+    case 17: return FLOW_PG_UDP;
+    case 1:
+    case 58: return FLOW_PG_ICMP;
+    default: return FLOW_PG_OTHER;
+    }
+}
 
 /* EVE names. */
 const char *flow_state_name(enum flow_state s);

@@ -117,17 +117,6 @@ bool flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 
 _Static_assert(sizeof(struct flow_key) == 5 * sizeof(uint64_t), "flow_key_hash reads five words");
 
-enum flow_proto_group flow_proto_group(uint8_t proto)
-{
-    switch (proto) {
-    case 6:  return FLOW_PG_TCP;
-    case 17: return FLOW_PG_UDP;
-    case 1:
-    case 58: return FLOW_PG_ICMP;
-    default: return FLOW_PG_OTHER;
-    }
-}
-
 const char *flow_state_name(enum flow_state s)
 {
     switch (s) {

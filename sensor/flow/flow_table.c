@@ -2,10 +2,18 @@
  * lists (see flow_table.h for the contract).
  *
  * Invariants: a flow is in_use iff it is on exactly one bucket chain and
- * one timeout list; ended records are chained through hnext on the free
- * list, and records never used yet lie above `fresh` (handed out in order,
- * so pool pages a run never needs are never touched). Indexes, not
+ * one timeout list; ended records are chained through their link's hnext on
+ * the free list, and records never used yet lie above `fresh` (handed out in
+ * order, so pool pages a run never needs are never touched). Indexes, not
  * pointers, keep records small and relocatable.
+ * Memory layout (one block, 64-byte aligned): the records (192 bytes, three
+ * whole cache lines each), then one 16-byte link per record (its hash, the
+ * next entry of its bucket chain, its timeout-list neighbours). A bucket
+ * chain entry is the record index in the low bits and the top bits of that
+ * record's hash above them (a tag): a lookup reads the bucket, then a
+ * record only when the tag matches (its key decides); a chain is walked
+ * through the links, never through other flows' records. Same bytes per
+ * flow as when the links were fields of struct flow (208 + 4 per bucket).
  * Timeout lists are ordered by queued_us, the flow's last-seen time when it
  * was put on the list; a packet only updates `last` (no relinking, so the
  * per-packet update touches no other flow). A flow whose queued_us is older
@@ -31,11 +39,18 @@ struct ft_list {
     uint32_t head, tail;
 };
 
+/* The table's bookkeeping of one record, kept beside the pool. */
+struct ft_link {
+    uint32_t hnext;          /* next chain entry (index | tag), or the next free record */
+    uint32_t hash;           /* flow_key_hash of the record's key */
+    uint32_t lprev, lnext;   /* neighbours in the timeout list */
+};
+
 struct flow_table {
     struct flow_table_cfg cfg;
-    struct flow *pool;
-    uint32_t *buckets;
-    uint32_t mask;
+    struct flow *pool;       /* cfg.max_flows records, then their links (ft_links) */
+    uint32_t *buckets;       /* chain heads: entries (index | tag), FT_NONE when empty */
+    uint32_t mask;           /* buckets - 1; also masks a record index out of an entry */
     uint32_t free_head;
     uint32_t fresh;          /* records [fresh, max_flows) were never used */
     bool emergency;
@@ -46,6 +61,10 @@ struct flow_table {
 };
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key must have no padding: it is hashed as bytes");
+_Static_assert(sizeof(struct flow) == 192, "struct flow is three cache lines (see flow.h)");
+_Static_assert(sizeof(struct ft_link) == 16, "four links per cache line");
+
+#define FT_ALIGN 64
 
 void flow_table_cfg_defaults(struct flow_table_cfg *c)
 {
@@ -71,13 +90,14 @@ void flow_table_cfg_defaults(struct flow_table_cfg *c)
 
 size_t flow_table_bytes_per_flow(void)
 {
-    return sizeof(struct flow) + 2 * sizeof(uint32_t);
+    return sizeof(struct flow) + sizeof(struct ft_link) + 2 * sizeof(uint32_t);
 }
 
 struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn end, void *arg)
 {
     struct flow_table *t = calloc(1, sizeof(*t));
     uint32_t nb = 16;
+    size_t pool_bytes;
 
     if (t == NULL)
         goto fail;
@@ -87,12 +107,13 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn en
     while (nb < c->max_flows && nb < (1u << 31))
         nb <<= 1;
     t->mask = nb - 1;
-    /* malloc, not calloc: records are initialised when first handed out */
-    t->pool = malloc((size_t)(c->max_flows ? c->max_flows : 1) * sizeof(struct flow));
+    /* not zeroed: records and links are initialised when first handed out */
+    pool_bytes = (size_t)(c->max_flows ? c->max_flows : 1) * (sizeof(struct flow) + sizeof(struct ft_link));
+    t->pool = aligned_alloc(FT_ALIGN, (pool_bytes + FT_ALIGN - 1) & ~(size_t)(FT_ALIGN - 1));
     t->buckets = malloc((size_t)nb * sizeof(uint32_t));
     if (t->pool == NULL || t->buckets == NULL)
         goto fail;
-    flow_mem_huge(t->pool, (size_t)(c->max_flows ? c->max_flows : 1) * sizeof(struct flow));
+    flow_mem_huge(t->pool, pool_bytes);
     flow_mem_huge(t->buckets, (size_t)nb * sizeof(uint32_t));
     for (uint32_t i = 0; i < nb; i++)
         t->buckets[i] = FT_NONE;
@@ -100,7 +121,8 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn en
     t->fresh = 0;
     for (int i = 0; i < FT_NLISTS; i++)
         t->lists[i].head = t->lists[i].tail = FT_NONE;
-    t->st.mem = sizeof(*t) + (size_t)c->max_flows * sizeof(struct flow) + (size_t)nb * sizeof(uint32_t);
+    t->st.mem = sizeof(*t) + (size_t)c->max_flows * (sizeof(struct flow) + sizeof(struct ft_link)) +
+                (size_t)nb * sizeof(uint32_t);
     return t;
 fail:
     log_error("flow", "cannot allocate a flow table of %u flows: out of memory (lower max-flows)",
@@ -123,6 +145,24 @@ static inline uint32_t ft_idx(const struct flow_table *t, const struct flow *f)
     return (uint32_t)(f - t->pool);
 }
 
+/* The links follow the records in the pool's block (no pointer of their own,
+ * so the table struct and its reported size stay as they were). */
+static inline struct ft_link *ft_links(const struct flow_table *t)
+{
+    return (struct ft_link *)(t->pool + t->cfg.max_flows);
+}
+
+/* The tag of a hash: its bits above the bucket index. An entry is
+ * tag | index with index <= mask, so it is FT_NONE only when both are all
+ * ones; the lowest tag bit is cleared then (a tag only filters, the key
+ * decides), so an entry is never FT_NONE. */
+static inline uint32_t ft_tag(const struct flow_table *t, uint32_t hash)
+{
+    uint32_t tag = hash & ~t->mask;
+
+    return tag == ~t->mask ? tag & (tag - 1) : tag;
+}
+
 static inline int64_t tv_us(struct timeval tv)
 {
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
@@ -136,29 +176,31 @@ static inline int ft_list_of(const struct flow *f)
 static void ft_list_unlink(struct flow_table *t, struct flow *f)
 {
     struct ft_list *l = &t->lists[f->tlist];
+    struct ft_link *ln = ft_links(t), *me = &ln[ft_idx(t, f)];
 
-    if (f->lprev != FT_NONE)
-        t->pool[f->lprev].lnext = f->lnext;
+    if (me->lprev != FT_NONE)
+        ln[me->lprev].lnext = me->lnext;
     else
-        l->head = f->lnext;
-    if (f->lnext != FT_NONE)
-        t->pool[f->lnext].lprev = f->lprev;
+        l->head = me->lnext;
+    if (me->lnext != FT_NONE)
+        ln[me->lnext].lprev = me->lprev;
     else
-        l->tail = f->lprev;
+        l->tail = me->lprev;
 }
 
 static void ft_list_append(struct flow_table *t, struct flow *f)
 {
     uint32_t i = ft_idx(t, f);
+    struct ft_link *ln = ft_links(t);
     struct ft_list *l;
 
     f->tlist = (uint8_t)ft_list_of(f);
     f->queued_us = tv_us(f->last);
     l = &t->lists[f->tlist];
-    f->lnext = FT_NONE;
-    f->lprev = l->tail;
+    ln[i].lnext = FT_NONE;
+    ln[i].lprev = l->tail;
     if (l->tail != FT_NONE)
-        t->pool[l->tail].lnext = i;
+        ln[l->tail].lnext = i;
     else
         l->head = i;
     l->tail = i;
@@ -194,17 +236,18 @@ static void ft_update_emergency(struct flow_table *t)
 static void ft_end(struct flow_table *t, struct flow *f, enum flow_end_reason r)
 {
     uint32_t i = ft_idx(t, f);
-    uint32_t *pp = &t->buckets[f->hash & t->mask];
+    struct ft_link *ln = ft_links(t);
+    uint32_t *pp = &t->buckets[ln[i].hash & t->mask];
 
     if (t->end != NULL)
         t->end(f, r, t->end_arg);
-    while (*pp != FT_NONE && *pp != i)
-        pp = &t->pool[*pp].hnext;
-    if (*pp == i)
-        *pp = f->hnext;
+    while (*pp != FT_NONE && (*pp & t->mask) != i)
+        pp = &ln[*pp & t->mask].hnext;
+    if (*pp != FT_NONE)
+        *pp = ln[i].hnext;
     ft_list_unlink(t, f);
     f->in_use = 0;
-    f->hnext = t->free_head;
+    ln[i].hnext = t->free_head;
     t->free_head = i;
     t->st.active--;
     if (r == FLOW_END_TIMEOUT)
@@ -257,10 +300,15 @@ static inline bool ft_key_eq(const struct flow_key *a, const struct flow_key *b)
 
 static struct flow *ft_lookup(struct flow_table *t, const struct flow_key *k, uint32_t hash)
 {
-    for (uint32_t i = t->buckets[hash & t->mask]; i != FT_NONE; i = t->pool[i].hnext) {
-        struct flow *f = &t->pool[i];
-        if (f->hash == hash && ft_key_eq(&f->key, k))
-            return f;
+    const struct ft_link *ln = ft_links(t);
+    uint32_t tag = ft_tag(t, hash);
+
+    for (uint32_t e = t->buckets[hash & t->mask]; e != FT_NONE;) {
+        uint32_t i = e & t->mask;
+
+        if ((e & ~t->mask) == tag && ft_key_eq(&t->pool[i].key, k))
+            return &t->pool[i];
+        e = ln[i].hnext;
     }
     return NULL;
 }
@@ -279,14 +327,13 @@ static struct flow *ft_create(struct flow_table *t, const struct flow_key *k, ui
     }
     if (t->free_head != FT_NONE) {
         i = t->free_head;
-        t->free_head = t->pool[i].hnext;
+        t->free_head = ft_links(t)[i].hnext;
     } else {
         i = t->fresh++;
     }
     f = &t->pool[i];
     memset(f, 0, sizeof(*f));
     f->key = *k;
-    f->hash = hash;
     f->start = f->last = p->ts;
     f->flow_id = flow_key_flow_id(k, p->ts);
     f->in_use = 1;
@@ -296,8 +343,9 @@ static struct flow *ft_create(struct flow_table *t, const struct flow_key *k, ui
     f->client_is_lo = (uint8_t)src_is_lo;
     if (p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
         f->client_is_lo = (uint8_t)!src_is_lo;
-    f->hnext = t->buckets[hash & t->mask];
-    t->buckets[hash & t->mask] = i;
+    ft_links(t)[i].hash = hash;
+    ft_links(t)[i].hnext = t->buckets[hash & t->mask];
+    t->buckets[hash & t->mask] = ft_tag(t, hash) | i;
     ft_list_append(t, f);
     t->st.active++;
     t->st.total++;
@@ -407,7 +455,7 @@ void flow_table_flush(struct flow_table *t)
     for (int i = 0; i < FT_NLISTS; i++) {
         for (uint32_t x = t->lists[i].head; x != FT_NONE;) {
             struct flow *f = &t->pool[x];
-            x = f->lnext;
+            x = ft_links(t)[x].lnext;
             if (t->end != NULL)
                 t->end(f, FLOW_END_SHUTDOWN, t->end_arg);
             f->in_use = 0;

@@ -314,6 +314,75 @@ TEST(many_flows_all_found_again)
     flow_table_free(t);
 }
 
+/* Bucket chains under churn: hashes are forced to collide (the caller
+ * passes the hash), two groups share a bucket with different tags, one of
+ * them the all-ones hash, whose entry for the last record index would read
+ * as an empty bucket if the tag were kept whole; flows are evicted from the
+ * middle of chains. A key must be found exactly while it is live (created
+ * and not yet reported ended). */
+static int churn_live[200];
+
+static void churn_end(struct flow *f, enum flow_end_reason r, void *arg)
+{
+    uint16_t port = f->key.port_lo == 53 ? f->key.port_hi : f->key.port_lo;
+
+    (void)r;
+    (void)arg;
+    churn_live[port - 1000] = 0;
+}
+
+TEST(chains_with_colliding_hashes_under_churn)
+{
+    static const uint32_t hashes[3] = { 0xffffffffu, 0x0000001fu, 0x12345605u };
+    struct flow_table_cfg c;
+    struct flow_table *t;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    int wrong_new = 0, wrong_active = 0, wrong_dir = 0, live = 0;
+
+    flow_table_cfg_defaults(&c);
+    c.max_flows = 32;
+    t = flow_table_new(&c, churn_end, NULL);
+    CHECK(t != NULL);
+    CHECK(ft_tag(t, 0xffffffffu) != ~t->mask);
+    memset(churn_live, 0, sizeof(churn_live));
+    for (int step = 0; step < 20000; step++) {
+        struct packet p;
+        struct flow_key k;
+        struct flow *f;
+        uint32_t i;
+        int dir, lo, rev;
+        bool is_new;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        i = (uint32_t)(x % 200);
+        rev = (int)((x >> 20) & 1);
+        p = rev ? mkpkt(0x0a0a0a0a, 53, i + 1, (uint16_t)(1000 + i), 17, 0, 1)
+                : mkpkt(i + 1, (uint16_t)(1000 + i), 0x0a0a0a0a, 53, 17, 0, 1);
+        lo = flow_key_from_packet(&k, &p, true);
+        f = flow_table_get(t, &k, hashes[i % 3], &p, lo, &dir, &is_new);
+        CHECK(f != NULL);
+        if (f == NULL)
+            break;
+        flow_table_update(t, f, &p, dir);
+        wrong_new += is_new != !churn_live[i];
+        /* the first packet's sender is the client */
+        wrong_dir += is_new && dir != FLOW_DIR_TOSERVER;
+        churn_live[i] = 1;
+        live = 0;
+        for (int j = 0; j < 200; j++)
+            live += churn_live[j];
+        wrong_active += flow_table_get_stats(t)->active != (uint64_t)live;
+    }
+    CHECK_EQ_INT(wrong_new, 0);
+    CHECK_EQ_INT(wrong_dir, 0);
+    CHECK_EQ_INT(wrong_active, 0);
+    CHECK_EQ_INT(live, 32);
+    CHECK(flow_table_get_stats(t)->evicted > 1000);
+    flow_table_free(t);
+}
+
 /* Timeout lists are requeued lazily (a packet does not relink its flow):
  * a flow created first but seen later must outlive a younger idle flow,
  * and must still end once idle for its own timeout. */
