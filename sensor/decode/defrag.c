@@ -6,6 +6,8 @@
  * non-overlapping byte ranges of one datagram) and 256-byte data chunks,
  * whose count is the memcap. A completed datagram is copied into one output
  * buffer and decoded with dec_ip(); it lives until the next defrag_add().
+ * A tracker knows its last piece, so an in-order fragment (the common case)
+ * is appended there without walking the piece list.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -349,12 +351,6 @@ static void df_gaps(struct defrag *d, struct df_tracker *t, uint32_t off, uint32
     uint32_t cur = off, stop = off + len, prev = DF_NONE, it = t->pieces;
 
     memset(w, 0, sizeof(*w));
-    /* In-order fragments start at or after the end of the last piece: every
-     * piece lies before them, so start where the walk below would stop. */
-    if (t->tail != DF_NONE && d->pc[t->tail].off + d->pc[t->tail].len <= off) {
-        prev = t->tail;
-        it = DF_NONE;
-    }
     while (cur < stop) {
         uint32_t gap_end, n;
         bool merge;
@@ -397,6 +393,46 @@ static void df_gaps(struct defrag *d, struct df_tracker *t, uint32_t off, uint32
         }
         cur = gap_end;
     }
+}
+
+/* In-order fragments (the common case) start at or after the end of the
+ * last piece: they hold no byte already held and make one gap, right after
+ * the tail (extending it when adjacent). This is what df_gaps() finds and
+ * does for them, without walking the piece list twice. */
+static bool df_is_append(const struct defrag *d, const struct df_tracker *t, uint32_t off,
+                         uint32_t len)
+{
+    return len > 0 && (t->tail == DF_NONE || d->pc[t->tail].off + d->pc[t->tail].len <= off);
+}
+
+static void df_append_plan(const struct defrag *d, const struct df_tracker *t, uint32_t off,
+                           uint32_t len, struct df_gap_walk *w)
+{
+    bool merge = t->tail != DF_NONE && d->pc[t->tail].off + d->pc[t->tail].len == off;
+
+    *w = (struct df_gap_walk){ .gaps = !merge,
+                               .chunks = df_chunks_for(merge ? d->pc[t->tail].len : 0, len),
+                               .bytes = len };
+}
+
+static void df_append_fill(struct defrag *d, struct df_tracker *t, uint32_t off, uint32_t len,
+                           const uint8_t *data)
+{
+    if (t->tail == DF_NONE || d->pc[t->tail].off + d->pc[t->tail].len != off) {
+        uint32_t pi = d->pc_free;
+
+        d->pc_free = d->pc[pi].next;
+        d->pc[pi] = (struct df_piece){ .off = off, .chunk = DF_NONE, .last = DF_NONE,
+                                       .next = DF_NONE };
+        if (t->tail == DF_NONE)
+            t->pieces = pi;
+        else
+            d->pc[t->tail].next = pi;
+        t->tail = pi;
+        t->npieces++;
+    }
+    df_piece_append(d, t->tail, data, len);
+    t->held += len;
 }
 
 /* Make room for `need` chunks by evicting the oldest other trackers. */
@@ -502,6 +538,7 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
     uint32_t bucket, ti, off = p->frag_off, len = p->frag_data_len, need;
     struct df_tracker *t;
     struct df_gap_walk w;
+    bool append;
 
     out->event = DEC_EV_NONE;
     if (!(p->flags & PKT_IS_FRAGMENT) || (p->ip_version != 4 && p->ip_version != 6))
@@ -538,7 +575,11 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
         return 0;
     }
 
-    df_gaps(d, t, off, len, NULL, false, &w);
+    append = df_is_append(d, t, off, len);
+    if (append)
+        df_append_plan(d, t, off, len, &w);
+    else
+        df_gaps(d, t, off, len, NULL, false, &w);
     if (w.overlap) {
         d->stats.overlaps++;
         df_event(ev, st, DEC_EV_FRAG_OVERLAP);
@@ -559,7 +600,9 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
             return 0;
         }
     }
-    if (w.bytes > 0)
+    if (append)
+        df_append_fill(d, t, off, len, p->frag_data);
+    else if (w.bytes > 0)
         df_gaps(d, t, off, len, p->frag_data, true, &w);
     if (off + len > t->max_end)
         t->max_end = off + len;
