@@ -133,6 +133,39 @@ TEST(flow_id_is_fnv1a_of_the_key_bytes)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* The lower endpoint goes first, ordered as memcmp orders the addresses
+ * (then ports): checked on random IPv6-sized addresses that share prefixes. */
+TEST(key_orders_endpoints_like_memcmp)
+{
+    uint64_t x = 0x853c49e6748fea9bull;
+    int bad = 0;
+
+    for (int i = 0; i < 50000; i++) {
+        struct packet p;
+        struct flow_key k;
+        int c, want;
+
+        memset(&p, 0, sizeof(p));
+        p.ip_version = 6;
+        p.proto = 17;
+        for (int j = 0; j < 16; j++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            p.src[j] = (uint8_t)x;
+            /* equal prefixes of every length, then a random byte */
+            p.dst[j] = j < i % 17 ? p.src[j] : (uint8_t)(x >> 8);
+        }
+        p.sport = (uint16_t)(x >> 16);
+        p.dport = (uint16_t)(i & 1 ? p.sport : x >> 32);
+        c = memcmp(p.src, p.dst, 16);
+        want = c < 0 || (c == 0 && p.sport <= p.dport);
+        bad += flow_key_from_packet(&k, &p, false) != want;
+        bad += memcmp(k.ip_lo, want ? p.src : p.dst, 16) != 0;
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
 TEST(key_separates_vlan_and_ports)
 {
     struct packet a = mkpkt(1, 1000, 2, 53, 17, 0, 1);
