@@ -134,7 +134,9 @@ TEST(flow_id_is_fnv1a_of_the_key_bytes)
 }
 
 /* The lower endpoint goes first, ordered as memcmp orders the addresses
- * (then ports): checked on random IPv6-sized addresses that share prefixes. */
+ * (then ports), and every byte of the key is written as the fields say:
+ * checked on random IPv6-sized addresses that share prefixes, with and
+ * without VLAN tracking. */
 TEST(key_orders_endpoints_like_memcmp)
 {
     uint64_t x = 0x853c49e6748fea9bull;
@@ -142,7 +144,7 @@ TEST(key_orders_endpoints_like_memcmp)
 
     for (int i = 0; i < 50000; i++) {
         struct packet p;
-        struct flow_key k;
+        struct flow_key k, ref;
         int c, want;
 
         memset(&p, 0, sizeof(p));
@@ -158,10 +160,23 @@ TEST(key_orders_endpoints_like_memcmp)
         }
         p.sport = (uint16_t)(x >> 16);
         p.dport = (uint16_t)(i & 1 ? p.sport : x >> 32);
+        p.vlan_count = (uint8_t)(i % 3);
+        p.vlan[0] = (uint16_t)(x >> 40);
+        p.vlan[1] = (uint16_t)(x >> 48);
+        p.proto = (uint8_t)(x >> 56);
         c = memcmp(p.src, p.dst, 16);
         want = c < 0 || (c == 0 && p.sport <= p.dport);
-        bad += flow_key_from_packet(&k, &p, false) != want;
-        bad += memcmp(k.ip_lo, want ? p.src : p.dst, 16) != 0;
+        memset(&ref, 0xa5, sizeof(ref)); /* every byte must be written */
+        memset(&k, 0x5a, sizeof(k));
+        memcpy(ref.ip_lo, want ? p.src : p.dst, 16);
+        memcpy(ref.ip_hi, want ? p.dst : p.src, 16);
+        ref.port_lo = want ? p.sport : p.dport;
+        ref.port_hi = want ? p.dport : p.sport;
+        ref.vlan = (i & 2) && p.vlan_count > 0 ? p.vlan[p.vlan_count - 1] & 0x0fffu : 0;
+        ref.proto = p.proto;
+        ref.ipver = 6;
+        bad += flow_key_from_packet(&k, &p, (i & 2) != 0) != want;
+        bad += memcmp(&k, &ref, sizeof(k)) != 0;
     }
     CHECK_EQ_INT(bad, 0);
 }
