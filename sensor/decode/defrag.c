@@ -57,7 +57,7 @@ struct defrag {
     struct defrag_cfg cfg;
     struct defrag_stats stats;
     uint64_t timeout_us;
-    uint32_t seed;
+    uint64_t seed;
     struct df_tracker *tr;
     uint32_t ntr, tr_free;
     uint32_t *buckets, bucket_mask;
@@ -83,21 +83,31 @@ static uint64_t df_time_us(struct timeval tv)
     return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
+static inline uint64_t df_rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+/* Bucket of a fragment's key. Four independent seeded multiplies (source,
+ * destination, id + protocol, VLANs) and one finalizer: a short dependency
+ * chain per fragment, where mixing the 32 address bytes one word after the
+ * other was a chain of eight multiplies. The seed enters every product, so
+ * colliding keys cannot be chosen without it. */
 static uint32_t df_hash(const struct defrag *d, const struct packet *p)
 {
-    uint32_t h = d->seed ^ p->frag_id ^ ((uint32_t)p->proto << 24) ^
-                 ((uint32_t)p->vlan[0] << 12) ^ p->vlan[1];
-    uint32_t w;
+    uint64_t s = d->seed, a[2], b[2], x, y, z, h;
 
-    for (int i = 0; i < 16; i += 4) {
-        memcpy(&w, p->src + i, 4);
-        h = (h ^ w) * 0x9e3779b1u;
-        h ^= h >> 15;
-        memcpy(&w, p->dst + i, 4);
-        h = (h ^ w) * 0x85ebca6bu;
-        h ^= h >> 13;
-    }
-    return h & d->bucket_mask;
+    memcpy(a, p->src, 16);
+    memcpy(b, p->dst, 16);
+    x = (a[0] ^ s) * 0x9e3779b97f4a7c15ull + (a[1] ^ df_rotl(s, 17)) * 0xc2b2ae3d27d4eb4full;
+    y = (b[0] ^ df_rotl(s, 31)) * 0x165667b19e3779f9ull + (b[1] ^ df_rotl(s, 47)) * 0xd6e8feb86659fd93ull;
+    z = (((uint64_t)p->frag_id << 8 | p->proto) ^ df_rotl(s, 7)) * 0xff51afd7ed558ccdull +
+        (((uint64_t)p->vlan[0] << 16 | p->vlan[1]) ^ df_rotl(s, 53)) * 0xc4ceb9fe1a85ec53ull;
+    h = x ^ df_rotl(y, 29) ^ df_rotl(z, 43);
+    h ^= h >> 32;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    return (uint32_t)h & d->bucket_mask;
 }
 
 static bool df_match(const struct df_tracker *t, const struct packet *p)
