@@ -68,14 +68,19 @@ struct defrag {
     struct df_piece *pc;
     uint32_t pc_free;
     uint8_t *out;        /* DF_HDR_MAX + 64 KiB */
+    uint64_t last_events; /* bit e: event e was counted since defrag_add() began */
 };
 
-static void df_event(struct packet *ev_pkt, struct dec_stats *st, enum dec_event ev)
+_Static_assert(DEC_EV_MAX <= 64, "defrag_last_events() keeps one bit per event code");
+
+static void df_event(struct defrag *d, struct packet *ev_pkt, struct dec_stats *st,
+                     enum dec_event ev)
 {
     if (ev_pkt != NULL && ev_pkt->event == DEC_EV_NONE)
         ev_pkt->event = ev;
     if (st != NULL)
         st->events[ev]++;
+    d->last_events |= 1ull << ev;
 }
 
 static uint64_t df_time_us(struct timeval tv)
@@ -183,6 +188,11 @@ const struct defrag_stats *defrag_get_stats(const struct defrag *d)
     return &d->stats;
 }
 
+uint64_t defrag_last_events(const struct defrag *d)
+{
+    return d->last_events;
+}
+
 static uint32_t df_chunk_take(struct defrag *d)
 {
     uint32_t ci = d->chunk_free;
@@ -251,7 +261,7 @@ static void df_expire(struct defrag *d, uint64_t now_us, struct dec_stats *st, u
            d->tr[d->oldest].start_us + d->timeout_us < now_us) {
         df_tracker_release(d, d->oldest);
         d->stats.timeouts++;
-        df_event(NULL, st, DEC_EV_FRAG_TIMEOUT);
+        df_event(d, NULL, st, DEC_EV_FRAG_TIMEOUT);
     }
 }
 
@@ -468,6 +478,7 @@ static int df_complete(struct defrag *d, uint32_t ti, const struct packet *p,
     struct df_tracker *t = &d->tr[ti];
     uint32_t total = t->hdr_len + t->end;
     uint8_t *o = d->out;
+    uint64_t before[DEC_EV_MAX];
     enum dec_result r;
 
     memcpy(o, d->arena + ((size_t)t->hdr_chunk << DF_CHUNK_SHIFT), t->hdr_len);
@@ -512,7 +523,12 @@ static int df_complete(struct defrag *d, uint32_t ti, const struct packet *p,
     memcpy(out->vlan, p->vlan, sizeof(out->vlan));
     out->vlan_count = p->vlan_count;
     out->flags = PKT_REASSEMBLED | (p->flags & PKT_HAS_VLAN);
+    if (st != NULL) /* once per datagram: note which events decoding it counts */
+        memcpy(before, st->events, sizeof(before));
     r = dec_ip(out, st, o, total, d->cfg.verify_csum);
+    for (int e = 0; st != NULL && e < DEC_EV_MAX; e++)
+        if (st->events[e] != before[e])
+            d->last_events |= 1ull << e;
     out->flags |= PKT_REASSEMBLED;
     return r == DEC_OK ? 1 : 0;
 }
@@ -527,12 +543,12 @@ static bool df_valid(struct defrag *d, const struct packet *p, struct packet *ev
     if ((p->flags & PKT_TRUNCATED) || hdr > DF_HDR_MAX ||
         (p->frag_more && (p->frag_data_len == 0 || (p->frag_data_len & 7) != 0))) {
         d->stats.invalid++;
-        df_event(ev, st, DEC_EV_FRAG_INVALID);
+        df_event(d, ev, st, DEC_EV_FRAG_INVALID);
         return false;
     }
     if ((uint32_t)p->frag_off + p->frag_data_len > max) {
         d->stats.invalid++;
-        df_event(ev, st, DEC_EV_FRAG_TOO_LARGE);
+        df_event(d, ev, st, DEC_EV_FRAG_TOO_LARGE);
         return false;
     }
     return true;
@@ -551,6 +567,7 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
     bool append;
 
     out->event = DEC_EV_NONE;
+    d->last_events = 0;
     if (!(p->flags & PKT_IS_FRAGMENT) || (p->ip_version != 4 && p->ip_version != 6))
         return 0;
     d->stats.fragments++;
@@ -563,7 +580,7 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
     if (ti != DF_NONE && d->tr[ti].start_us + d->timeout_us < now_us) {
         df_tracker_release(d, ti);
         d->stats.timeouts++;
-        df_event(NULL, st, DEC_EV_FRAG_TIMEOUT);
+        df_event(d, NULL, st, DEC_EV_FRAG_TIMEOUT);
         ti = DF_NONE;
     }
     if (ti == DF_NONE)
@@ -574,14 +591,14 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
         if ((t->have_last && t->end != off + len) || t->max_end > off + len) {
             /* a second, different end: keep the first, refuse this one */
             d->stats.invalid++;
-            df_event(ev, st, DEC_EV_FRAG_INVALID);
+            df_event(d, ev, st, DEC_EV_FRAG_INVALID);
             return 0;
         }
         t->have_last = true;
         t->end = off + len;
     } else if (t->have_last && off + len > t->end) {
         d->stats.invalid++;
-        df_event(ev, st, DEC_EV_FRAG_INVALID);
+        df_event(d, ev, st, DEC_EV_FRAG_INVALID);
         return 0;
     }
 
@@ -592,17 +609,17 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
         df_gaps(d, t, off, len, NULL, false, &w);
     if (w.overlap) {
         d->stats.overlaps++;
-        df_event(ev, st, DEC_EV_FRAG_OVERLAP);
+        df_event(d, ev, st, DEC_EV_FRAG_OVERLAP);
     }
     if (t->npieces + w.gaps > DEFRAG_MAX_PIECES) {
         d->stats.invalid++;
-        df_event(ev, st, DEC_EV_FRAG_TOO_MANY);
+        df_event(d, ev, st, DEC_EV_FRAG_TOO_MANY);
         df_drop_tracker(d, ti);
         return 0;
     }
     need = w.chunks + (off == 0 && !t->have_first);
     if (d->chunks_avail < need) {
-        df_event(ev, st, DEC_EV_FRAG_MEMCAP);
+        df_event(d, ev, st, DEC_EV_FRAG_MEMCAP);
         if (!df_make_room(d, ti, need)) {
             d->stats.memcap_drops++;
             if (t->npieces == 0)

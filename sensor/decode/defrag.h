@@ -24,6 +24,8 @@
 #ifndef CANH_DEFRAG_H
 #define CANH_DEFRAG_H
 
+#include <stdint.h>
+
 #include "decode/decode.h"
 
 struct defrag_cfg {
@@ -63,5 +65,13 @@ int defrag_add(struct defrag *d, const struct packet *p, struct packet *out,
 void defrag_timeout(struct defrag *d, struct timeval now, struct dec_stats *st);
 
 const struct defrag_stats *defrag_get_stats(const struct defrag *d);
+
+/* Which event codes the last defrag_add() counted in st, one bit each
+ * (1 << DEC_EV_*): its own (timeouts of other trackers included) and those
+ * of decoding a completed datagram. The lowest set bit is the lowest-coded
+ * event whose counter moved, so a caller need not copy and compare the
+ * counters around the call. Valid until the next defrag_add() or
+ * defrag_timeout(). */
+uint64_t defrag_last_events(const struct defrag *d);
 
 #endif

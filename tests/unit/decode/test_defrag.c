@@ -30,6 +30,24 @@ static void fx_init(struct fx *f, uint32_t trackers, uint64_t memcap, uint32_t t
     f->d = defrag_new(&cfg);
 }
 
+/* defrag_add() through the test, which also checks defrag_last_events()
+ * against what a caller sees by copying the counters around the call: the
+ * bits of exactly the event counters that moved. */
+static int add_checked(struct defrag *d, const struct packet *in, struct packet *out,
+                       struct dec_stats *st)
+{
+    uint64_t before[DEC_EV_MAX], moved = 0;
+    int r;
+
+    memcpy(before, st->events, sizeof(before));
+    r = defrag_add(d, in, out, st);
+    for (int e = 0; e < DEC_EV_MAX; e++)
+        if (st->events[e] != before[e])
+            moved |= 1ull << e;
+    CHECK_EQ_INT(defrag_last_events(d), moved);
+    return r;
+}
+
 /* The datagram payload: a UDP header (1000 -> 2000, no checksum) then a
  * pattern derived from seed, n bytes in all. */
 static void mk_payload(uint8_t *dg, uint32_t n, uint8_t seed)
@@ -59,7 +77,7 @@ static int feed4(struct fx *f, const uint8_t *dg, uint16_t id, uint32_t off, uin
     if (dec_packet(&f->in, &f->st, DLT_RAW_LINUX, b, n, n, (struct timeval){ sec, 0 }, false) !=
         DEC_OK || !(f->in.flags & PKT_IS_FRAGMENT))
         return -100;
-    return defrag_add(f->d, &f->in, &f->out, &f->st);
+    return add_checked(f->d, &f->in, &f->out, &f->st);
 }
 
 static bool out_matches(const struct fx *f, const uint8_t *dg, uint32_t n)
@@ -207,6 +225,34 @@ TEST(defrag_random_against_model)
     CHECK_EQ_INT(bad_bytes, 0);
     CHECK_EQ_INT(bad_overlaps, 0);
     CHECK_EQ_INT(completed, 3000);
+}
+
+/* defrag_last_events() names the events of the call: another tracker's
+ * timeout noticed on the way, and the events of decoding a completed
+ * datagram that turns out malformed (then the fragment returns 0). */
+TEST(defrag_last_events_of_the_call)
+{
+    struct fx f;
+    uint8_t dg[64];
+
+    mk_payload(dg, 64, 4);
+    fx_init(&f, 16, 1 << 20, 30);
+    CHECK_EQ_INT(feed4(&f, dg, 1, 0, 24, true, 1, 1), 0);
+    CHECK_EQ_INT(defrag_last_events(f.d), 0);
+    /* 100 s later: datagram 1 times out while datagram 2 starts */
+    CHECK_EQ_INT(feed4(&f, dg, 2, 0, 24, true, 1, 100), 0);
+    CHECK_EQ_INT(defrag_last_events(f.d), 1ull << DEC_EV_FRAG_TIMEOUT);
+    CHECK_EQ_INT(feed4(&f, dg, 2, 0, 24, true, 1, 100), 0); /* a duplicate */
+    CHECK_EQ_INT(defrag_last_events(f.d), 1ull << DEC_EV_FRAG_OVERLAP);
+    /* the UDP header claims more than the datagram holds: decoding the
+     * reassembled datagram drops it */
+    dg[4] = 0x01;
+    dg[5] = 0x00;
+    CHECK_EQ_INT(feed4(&f, dg, 3, 0, 24, true, 1, 100), 0);
+    CHECK_EQ_INT(feed4(&f, dg, 3, 24, 40, false, 1, 100), 0);
+    CHECK_EQ_INT(defrag_last_events(f.d), 1ull << DEC_EV_UDP_BAD_LEN);
+    CHECK_EQ_INT(defrag_get_stats(f.d)->reassembled, 1);
+    defrag_free(f.d);
 }
 
 /* "first": bytes held are never replaced. */
@@ -369,11 +415,11 @@ TEST(defrag_limits)
         CHECK_EQ_INT(dec_packet(&f.in, &f.st, DLT_RAW_LINUX, b, 36, 60, (struct timeval){ 0, 0 },
                                 false), DEC_OK);
         CHECK(f.in.flags & PKT_TRUNCATED);
-        CHECK_EQ_INT(defrag_add(f.d, &f.in, &f.out, &f.st), 0);
+        CHECK_EQ_INT(add_checked(f.d, &f.in, &f.out, &f.st), 0);
         CHECK_EQ_INT(f.out.event, DEC_EV_FRAG_INVALID);
         /* and a packet that is not a fragment is ignored */
         f.in.flags &= ~(PKT_IS_FRAGMENT | PKT_TRUNCATED);
-        CHECK_EQ_INT(defrag_add(f.d, &f.in, &f.out, &f.st), 0);
+        CHECK_EQ_INT(add_checked(f.d, &f.in, &f.out, &f.st), 0);
         CHECK_EQ_INT(defrag_get_stats(f.d)->fragments, 1);
         defrag_free(f.d);
     }
@@ -444,7 +490,7 @@ static int feed6(struct fx *f, const uint8_t *dg, uint32_t id, uint32_t off, uin
     if (dec_packet(&f->in, &f->st, 1, b, n, n, (struct timeval){ 1, 0 }, false) != DEC_OK ||
         !(f->in.flags & PKT_IS_FRAGMENT))
         return -100;
-    return defrag_add(f->d, &f->in, &f->out, &f->st);
+    return add_checked(f->d, &f->in, &f->out, &f->st);
 }
 
 TEST(defrag_ipv6)
@@ -509,7 +555,7 @@ static int run_file(const char *name, struct run *r)
         if (dec_packet(&p, &r->st, dlt, data, h->caplen, h->len, h->ts, true) != DEC_OK ||
             !(p.flags & PKT_IS_FRAGMENT))
             continue;
-        if (defrag_add(d, &p, &out, &r->st) == 1) {
+        if (add_checked(d, &p, &out, &r->st) == 1) {
             r->reassembled++;
             r->l4_bad += (out.flags & PKT_L4_CSUM_BAD) != 0;
             r->sport53 += out.proto == 17 && out.sport == 53;
