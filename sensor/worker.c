@@ -231,17 +231,13 @@ void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uin
     if (p->flags & PKT_IS_FRAGMENT) {
         if (w->defrag == NULL)
             return;
-        /* defrag reports problems only through the counters: find which one
-         * moved (fragments are rare, so the copy is affordable). */
-        uint64_t before[DEC_EV_MAX];
-        memcpy(before, w->dec.events, sizeof(before));
         if (defrag_add(w->defrag, p, &w->reasm, &w->dec) != 1) {
-            for (int e = 1; e < DEC_EV_MAX; e++) {
-                if (w->dec.events[e] != before[e]) {
-                    p->event = (enum dec_event)e;
-                    worker_anomaly(w, p);
-                    break;
-                }
+            /* the lowest-coded event the call counted, if any */
+            uint64_t ev = defrag_last_events(w->defrag) & ~(uint64_t)1;
+
+            if (ev != 0) {
+                p->event = (enum dec_event)__builtin_ctzll(ev);
+                worker_anomaly(w, p);
             }
             return;
         }
