@@ -205,6 +205,13 @@ def main():
           f"{verdict(one_ratio >= GOAL_ONE_VS_BARE)}")
     print(f"   2 workers / 1 worker : {two_ratio:.3f}   goal >= {GOAL_TWO_VS_ONE:.2f}   "
           f"{verdict(two_ratio >= GOAL_TWO_VS_ONE)}")
+    # Two workers do at least one worker's CPU work, spread over at most `cores` cores, so
+    # here their ratio cannot pass wall1 * cores / cpu1 whatever the sensor does.
+    cores = len(os.sched_getaffinity(0))
+    if one["cpu"] > 0:
+        print(f"   (this machine: {cores} cores; 1 worker used {one['cpu'] / one['seconds']:.2f} of them "
+              f"(worker + EVE writer + YARA scan threads), so 2 workers / 1 worker cannot exceed "
+              f"{one['seconds'] * cores / one['cpu']:.2f} here even with no overhead)")
 
     peak = peak_active_flows(one["stats"])
     growth = one["rss"] - base_rss
