@@ -3,6 +3,7 @@
 # flow/output unit tests and the pcap regression suite.
 SENSOR_SRCS += sensor/main.c sensor/worker.c sensor/sensor_cfg.c \
                sensor/capture/cap_pcap.c sensor/capture/cap_ring.c sensor/capture/cap_loop.c \
+               sensor/capture/cap_hash.c sensor/capture/cap_index.c \
                sensor/flow/flow_key.c sensor/flow/flow_table.c \
                sensor/classify/dpi_ndpi.c \
                sensor/output/eve_writer.c sensor/output/eve_flow.c \
@@ -24,3 +25,8 @@ UNIT_eve_writer_LIBS := -ljansson -lndpi -lpthread
 UNIT_TESTS += cap_pcap
 UNIT_cap_pcap_SRCS := tests/unit/capture/test_cap_pcap.c sensor/capture/cap_pcap.c common/log.c
 UNIT_cap_pcap_LIBS := -lpcap
+
+UNIT_TESTS += cap_index
+UNIT_cap_index_SRCS := tests/unit/capture/test_cap_index.c sensor/capture/cap_hash.c \
+                       sensor/capture/cap_pcap.c common/log.c
+UNIT_cap_index_LIBS := -lpcap -lpthread

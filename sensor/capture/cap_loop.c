@@ -8,87 +8,17 @@
  * its clock, so ticks reach it at the same packet times as through a ring.
  */
 #include <errno.h>
-#include <pcap/dlt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
+#include "capture/cap_hash.h"
+#include "capture/cap_index.h"
 #include "capture/cap_loop.h"
 #include "classify/dpi_ndpi.h"
 #include "log.h"
 #include "output/eve_stats.h"
-
-static uint32_t cap_loop_mix(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x7feb352dU;
-    h ^= h >> 15;
-    h *= 0x846ca68bU;
-    h ^= h >> 16;
-    return h;
-}
-
-/* Sum of the two addresses (order-free, so symmetric) and the VLAN. */
-uint32_t cap_loop_hash(int datalink, const uint8_t *d, uint32_t caplen, bool vlan_tracking)
-{
-    uint32_t off, h = 0;
-    uint16_t type, vlan = 0;
-
-    switch (datalink) {
-    case DLT_EN10MB:
-        if (caplen < 14)
-            return 0;
-        type = (uint16_t)(d[12] << 8 | d[13]);
-        off = 14;
-        while ((type == 0x8100 || type == 0x88a8) && caplen >= off + 4) {
-            vlan = (uint16_t)((d[off] << 8 | d[off + 1]) & 0x0fff);
-            type = (uint16_t)(d[off + 2] << 8 | d[off + 3]);
-            off += 4;
-        }
-        break;
-    case DLT_LINUX_SLL:
-        if (caplen < 16)
-            return 0;
-        type = (uint16_t)(d[14] << 8 | d[15]);
-        off = 16;
-        break;
-    case DLT_RAW:
-#ifdef DLT_IPV4
-    case DLT_IPV4:
-    case DLT_IPV6:
-#endif
-        if (caplen < 1)
-            return 0;
-        type = (d[0] >> 4) == 6 ? 0x86dd : 0x0800;
-        off = 0;
-        break;
-    case DLT_NULL:
-        if (caplen < 5)
-            return 0;
-        type = (d[4] >> 4) == 6 ? 0x86dd : 0x0800;
-        off = 4;
-        break;
-    default:
-        return 0;
-    }
-    if (type == 0x0800 && caplen >= off + 20) {
-        uint32_t a, b;
-        memcpy(&a, d + off + 12, 4);
-        memcpy(&b, d + off + 16, 4);
-        h = a + b;
-    } else if (type == 0x86dd && caplen >= off + 40) {
-        for (int i = 0; i < 4; i++) {
-            uint32_t a, b;
-            memcpy(&a, d + off + 8 + 4 * i, 4);
-            memcpy(&b, d + off + 24 + 4 * i, 4);
-            h += a + b;
-        }
-    }
-    if (vlan_tracking)
-        h += vlan;
-    return cap_loop_mix(h);
-}
 
 static double cap_loop_mono(void)
 {
@@ -158,6 +88,7 @@ struct cap_reader {
     _Alignas(64) const struct cap_loop_cfg *c;
     struct worker *w;
     struct cap *cap;
+    struct cap_index_reader *ixr; /* the shared walk; NULL: this reader walks the file itself */
     uint32_t index;
     pthread_t thread;
     bool started;
@@ -175,6 +106,50 @@ static atomic_bool cap_loop_stopping;
 static pthread_mutex_t cap_loop_done_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cap_loop_done_cond = PTHREAD_COND_INITIALIZER;
 
+static void cap_reader_publish(struct cap_reader *r, unsigned long long owned)
+{
+    uint64_t seen;
+    struct timeval last;
+
+    cap_index_progress(r->ixr, &seen, &last);
+    atomic_store_explicit(&r->seen, seen, memory_order_relaxed);
+    atomic_store_explicit(&r->owned, owned, memory_order_relaxed);
+    atomic_store_explicit(&r->last_us, (long long)last.tv_sec * 1000000 + last.tv_usec,
+                          memory_order_relaxed);
+}
+
+/* The reader's part of the shared walk (cap_index): its own packets and the
+ * ticks, as the walk below would give them. 0, or -2 after a read error. */
+static int cap_reader_indexed(struct cap_reader *r)
+{
+    unsigned long long owned = 0, n = 0;
+    struct timeval ts;
+    uint32_t caplen, len;
+    const uint8_t *data;
+    int rc = 0;
+
+    for (;;) {
+        int f = cap_index_next(r->ixr, &ts, &caplen, &len, &data);
+        if (f < 0) {
+            rc = f == -2 ? -2 : 0;
+            break;
+        }
+        if (f & CAP_INDEX_TICK)
+            worker_tick(r->w, ts);
+        if (f & CAP_INDEX_PACKET) {
+            worker_packet(r->w, ts, data, caplen, len);
+            owned++;
+        }
+        if ((++n & 4095) == 0) {
+            cap_reader_publish(r, owned);
+            if (atomic_load_explicit(&cap_loop_stopping, memory_order_relaxed))
+                break;
+        }
+    }
+    cap_reader_publish(r, owned);
+    return rc;
+}
+
 static void *cap_reader_main(void *arg)
 {
     struct cap_reader *r = arg;
@@ -189,7 +164,9 @@ static void *cap_reader_main(void *arg)
 
     if (rc != 0)
         atomic_store(&cap_loop_stopping, true);
-    while (rc == 0) {
+    if (rc == 0 && r->ixr != NULL)
+        rc = cap_reader_indexed(r);
+    while (rc == 0 && r->ixr == NULL) {
         int got = cap_next(r->cap, &ts, &caplen, &len, &data);
         if (got == 0 && c->fanout != NULL) {
             /* live and quiet: wall time stands in for packet time */
@@ -212,7 +189,7 @@ static void *cap_reader_main(void *arg)
         }
         if (timercmp(&ts, &last, >))
             last = ts;
-        if (c->fanout != NULL || cap_loop_hash(dl, data, caplen, c->vlan_tracking) % n == r->index) {
+        if (c->fanout != NULL || cap_hash(dl, data, caplen, c->vlan_tracking) % n == r->index) {
             worker_packet(r->w, ts, data, caplen, len);
             owned++;
         }
@@ -225,10 +202,14 @@ static void *cap_reader_main(void *arg)
                 break;
         }
     }
+    if (r->ixr != NULL) {
+        cap_index_leave(r->ixr);
+    } else {
+        atomic_store(&r->seen, seen);
+        atomic_store(&r->owned, owned);
+        atomic_store(&r->last_us, (long long)last.tv_sec * 1000000 + last.tv_usec);
+    }
     worker_release(r->w);
-    atomic_store(&r->seen, seen);
-    atomic_store(&r->owned, owned);
-    atomic_store(&r->last_us, (long long)last.tv_sec * 1000000 + last.tv_usec);
     atomic_store(&r->rc, rc == -2 ? -1 : 0);
     pthread_mutex_lock(&cap_loop_done_lock);
     atomic_store(&r->done, true);
@@ -250,7 +231,8 @@ static int cap_loop_run_readers(const struct cap_loop_cfg *c)
     struct cap_reader r[CAP_LOOP_MAX_READERS];
     double started = cap_loop_mono(), next_stats = started + c->stats_interval;
     int n = c->nworkers, rc = 0;
-    bool all_done = false;
+    bool all_done = false, mapped = true;
+    struct cap_index *ix = NULL;
 
     memset(r, 0, sizeof(r));
     atomic_store(&cap_loop_stopping, false);
@@ -263,7 +245,13 @@ static int cap_loop_run_readers(const struct cap_loop_cfg *c)
             rc = -1;
             goto out;
         }
+        mapped = mapped && cap_is_mapped(r[i].cap);
     }
+    /* a mapped file is walked once, in chunks shared by the readers */
+    if (c->fanout == NULL && mapped &&
+        (ix = cap_index_new(n, cap_datalink(c->cap), c->vlan_tracking, &cap_loop_stopping)) != NULL)
+        for (int i = 0; i < n; i++)
+            r[i].ixr = cap_index_reader(ix, i, r[i].cap);
     for (int i = 0; i < n; i++) {
         if (pthread_create(&r[i].thread, NULL, cap_reader_main, &r[i]) != 0) {
             log_error("capture", "cannot start reader thread %d: %s", i, strerror(errno));
@@ -331,6 +319,7 @@ out:
             if (i > 0 && c->fanout == NULL)
                 cap_close(r[i].cap);
         }
+        cap_index_free(ix);
         fscan_drain(c->fscan);   /* the final stats count every file's scan */
         if (c->fanout != NULL) {
             struct timeval now;
@@ -382,7 +371,7 @@ int cap_loop_run(const struct cap_loop_cfg *c)
             if (c->nworkers == 1) {
                 worker_packet(c->workers[0], ts, data, caplen, len);
             } else {
-                uint32_t h = cap_loop_hash(dl, data, caplen, c->vlan_tracking);
+                uint32_t h = cap_hash(dl, data, caplen, c->vlan_tracking);
                 struct worker *w = c->workers[h % (uint32_t)c->nworkers];
                 if (cap_ring_put(worker_ring(w), CAP_RING_PACKET, ts, data, caplen, len, !live) != 0)
                     queue_drops++;

@@ -44,7 +44,4 @@ struct cap_loop_cfg {
  * Returns 0, or -1 after a read error. */
 int cap_loop_run(const struct cap_loop_cfg *c);
 
-/* The worker index for a frame (exposed for tests). */
-uint32_t cap_loop_hash(int datalink, const uint8_t *d, uint32_t caplen, bool vlan_tracking);
-
 #endif

@@ -383,6 +383,45 @@ static void cap_map_step(struct cap *c)
     c->next_check = c->off + CAP_CHECK_STEP;
 }
 
+/* The record at off of the mapped file, checked as libpcap checks it, into
+ * c->hdr and its stored length into *raw: 1, -1 at end of file, -2 when
+ * truncated or corrupt (logged). */
+static inline int cap_parse(struct cap *c, size_t off, uint32_t *raw)
+{
+    size_t left = c->map_len - off;
+    const uint8_t *h = c->base + off;
+    uint32_t cl, frac;
+
+    if (left == 0)
+        return -1;
+    if (left < CAP_REC_HDR) {
+        log_error("capture", "%s: truncated dump file; tried to read %u header bytes, only got %zu",
+                  c->path, CAP_REC_HDR, left);
+        return -2;
+    }
+    if (left > CAP_PREFETCH)
+        __builtin_prefetch(h + CAP_PREFETCH);
+    cl = cap_rd32(h + 8, c->swapped);
+    if (cl > CAP_MAX_CAPLEN) {
+        log_error("capture", "%s: invalid packet capture length %u at offset %zu (corrupt file)",
+                  c->path, cl, off);
+        return -2;
+    }
+    if (left - CAP_REC_HDR < cl) {
+        log_error("capture", "%s: truncated dump file; tried to read %u captured bytes, only got %zu",
+                  c->path, cl, left - CAP_REC_HDR);
+        return -2;
+    }
+    frac = cap_rd32(h + 4, c->swapped);
+    c->hdr.ts.tv_sec = (time_t)cap_rd32(h, c->swapped);
+    c->hdr.ts.tv_usec = (suseconds_t)(c->nsec ? frac / 1000u : frac);
+    /* a record longer than the snapshot length is cut to it, as libpcap does */
+    c->hdr.caplen = cl > c->snap ? c->snap : cl;
+    c->hdr.len = cap_rd32(h + 12, c->swapped);
+    *raw = cl;
+    return 1;
+}
+
 /* The next record of the mapped file, as pcap_next_ex would return it. */
 static int cap_next_mapped(struct cap *c, struct timeval *ts, uint32_t *caplen, uint32_t *len,
                            const uint8_t **data)
@@ -390,36 +429,15 @@ static int cap_next_mapped(struct cap *c, struct timeval *ts, uint32_t *caplen, 
     if (c->off >= c->next_check)
         cap_map_step(c);
     for (;;) {
-        size_t left = c->map_len - c->off;
         const uint8_t *h = c->base + c->off;
-        uint32_t cl, frac;
+        uint32_t cl;
+        int rc;
 
-        if (left == 0 || c->brk)
+        if (c->brk)
             return -1;
-        if (left < CAP_REC_HDR) {
-            log_error("capture", "%s: truncated dump file; tried to read %u header bytes, only got %zu",
-                      c->path, CAP_REC_HDR, left);
-            return -2;
-        }
-        if (left > CAP_PREFETCH)
-            __builtin_prefetch(h + CAP_PREFETCH);
-        cl = cap_rd32(h + 8, c->swapped);
-        if (cl > CAP_MAX_CAPLEN) {
-            log_error("capture", "%s: invalid packet capture length %u at offset %zu (corrupt file)",
-                      c->path, cl, c->off);
-            return -2;
-        }
-        if (left - CAP_REC_HDR < cl) {
-            log_error("capture", "%s: truncated dump file; tried to read %u captured bytes, only got %zu",
-                      c->path, cl, left - CAP_REC_HDR);
-            return -2;
-        }
-        frac = cap_rd32(h + 4, c->swapped);
-        c->hdr.ts.tv_sec = (time_t)cap_rd32(h, c->swapped);
-        c->hdr.ts.tv_usec = (suseconds_t)(c->nsec ? frac / 1000u : frac);
-        /* a record longer than the snapshot length is cut to it, as libpcap does */
-        c->hdr.caplen = cl > c->snap ? c->snap : cl;
-        c->hdr.len = cap_rd32(h + 12, c->swapped);
+        rc = cap_parse(c, c->off, &cl);
+        if (rc != 1)
+            return rc;
         c->off += CAP_REC_HDR + cl;
         if (c->has_filter && pcap_offline_filter(&c->prog, &c->hdr, h + CAP_REC_HDR) == 0)
             continue;
@@ -430,6 +448,57 @@ static int cap_next_mapped(struct cap *c, struct timeval *ts, uint32_t *caplen, 
         c->read++;
         return 1;
     }
+}
+
+bool cap_is_mapped(const struct cap *c)
+{
+    return c->map != NULL;
+}
+
+size_t cap_scan_begin(const struct cap *c)
+{
+    (void)c;
+    return CAP_FILE_HDR;
+}
+
+int cap_scan(struct cap *c, size_t *off, struct timeval *ts, uint32_t *caplen,
+             const uint8_t **data)
+{
+    const uint8_t *h = c->base + *off;
+    uint32_t cl;
+    int rc = cap_parse(c, *off, &cl);
+
+    if (rc != 1)
+        return rc;
+    *off += CAP_REC_HDR + cl;
+    if (c->has_filter && pcap_offline_filter(&c->prog, &c->hdr, h + CAP_REC_HDR) == 0)
+        return 0;
+    *ts = c->hdr.ts;
+    *caplen = c->hdr.caplen;
+    *data = h + CAP_REC_HDR;
+    return 1;
+}
+
+void cap_record(struct cap *c, size_t off, struct timeval *ts, uint32_t *caplen, uint32_t *len,
+                const uint8_t **data)
+{
+    const uint8_t *h = c->base + off;
+    uint32_t cl, frac;
+
+    if (off >= c->next_check) {
+        /* every record before this one is done with */
+        c->off = off;
+        cap_map_step(c);
+    }
+    cl = cap_rd32(h + 8, c->swapped);
+    frac = cap_rd32(h + 4, c->swapped);
+    ts->tv_sec = (time_t)cap_rd32(h, c->swapped);
+    ts->tv_usec = (suseconds_t)(c->nsec ? frac / 1000u : frac);
+    *caplen = cl > c->snap ? c->snap : cl;
+    *len = cap_rd32(h + 12, c->swapped);
+    *data = h + CAP_REC_HDR;
+    c->off = off + CAP_REC_HDR + cl;
+    c->read++;
 }
 
 int cap_next(struct cap *c, struct timeval *ts, uint32_t *caplen, uint32_t *len,

@@ -9,6 +9,7 @@
 #define CANH_CAP_PCAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
 
@@ -47,6 +48,26 @@ int cap_join_fanout(struct cap *c, uint16_t group);
  * cap_break, -2 on a read error (logged). */
 int cap_next(struct cap *c, struct timeval *ts, uint32_t *caplen, uint32_t *len,
              const uint8_t **data);
+/* Shared-walk access to a mapped offline file (cap_index.c): one reader
+ * scans the records once, the others fetch the ones they were given.
+ * true when c reads a classic pcap file from the shared mapping (offline
+ * only); the three calls below need it. */
+bool cap_is_mapped(const struct cap *c);
+/* The offset of the file's first record. */
+size_t cap_scan_begin(const struct cap *c);
+/* The record at *off (a record start), checked as cap_next checks it, and
+ * *off moved past it: 1 with ts, caplen, data set, 0 when the BPF filter
+ * drops it, -1 at end of file, -2 when truncated or corrupt (logged, as by
+ * cap_next). Does not move c's own position (page release). */
+int cap_scan(struct cap *c, size_t *off, struct timeval *ts, uint32_t *caplen,
+             const uint8_t **data);
+/* The record at off, which cap_scan on a handle of the same file returned
+ * 1 for (not checked again); data valid until the next call. Records must
+ * be asked for in file order: c's position moves to off, and the pages
+ * every reader has passed are handed back, as cap_next does. */
+void cap_record(struct cap *c, size_t off, struct timeval *ts, uint32_t *caplen, uint32_t *len,
+                const uint8_t **data);
+
 /* Make a blocked cap_next return -1 soon. Async-signal-safe. */
 void cap_break(struct cap *c);
 
