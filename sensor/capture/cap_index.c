@@ -30,6 +30,7 @@
 #ifndef CAP_INDEX_SLOTS
 #define CAP_INDEX_SLOTS  256u      /* for up to 4 readers, fewer beyond */
 #endif
+#define CAP_INDEX_AHEAD  4u        /* records prefetched ahead of the one read */
 #define CAP_INDEX_OFF    0x3fffffffu
 #define CAP_INDEX_FPKT   (1u << 30)
 #define CAP_INDEX_FTICK  (1u << 31)
@@ -54,6 +55,7 @@ struct cap_index_reader {
     const uint32_t *e;
     uint32_t pos, cnt;
     size_t start;
+    const uint8_t *base;                /* the mapping, for prefetches */
     int end_rc;                         /* -1 / -2 once the last chunk was read */
     uint64_t seen;
     struct timeval last;
@@ -133,6 +135,7 @@ struct cap_index_reader *cap_index_reader(struct cap_index *ix, int i, struct ca
     if (i < 0 || i >= ix->n || !cap_is_mapped(c))
         return NULL;
     ix->rd[i].cap = c;
+    ix->rd[i].base = cap_scan_base(c);
     return &ix->rd[i];
 }
 
@@ -244,6 +247,10 @@ int cap_index_next(struct cap_index_reader *r, struct timeval *ts, uint32_t *cap
 
         if (r->pos < r->cnt) {
             uint32_t e = r->e[r->pos++];
+            /* the records are scattered: ask for one a few ahead, as the
+             * walk's prefetch did for the next headers */
+            if (r->pos + CAP_INDEX_AHEAD < r->cnt)
+                __builtin_prefetch(r->base + r->start + (r->e[r->pos + CAP_INDEX_AHEAD] & CAP_INDEX_OFF));
             cap_record(r->cap, r->start + (e & CAP_INDEX_OFF), ts, caplen, len, data);
             return (e & CAP_INDEX_FPKT ? CAP_INDEX_PACKET : 0) | (e & CAP_INDEX_FTICK ? CAP_INDEX_TICK : 0);
         }

@@ -3,9 +3,12 @@
  * capture never blocks the reader: a full ring drops the packet, counted
  * as queue_drops in stats.
  * Offline with several workers there is no capture thread and no ring:
- * each worker reads the file itself (cap_reopen: its own mmap walk) and
- * processes the packets that hash to it; every other packet only advances
- * its clock, so ticks reach it at the same packet times as through a ring.
+ * each worker reads the file itself (cap_reopen) and processes the packets
+ * that hash to it, with ticks at the same packet times as through a ring.
+ * A classic pcap file is walked once, in chunks shared by the readers
+ * (cap_index.c), and each reader fetches only its own records; pcapng
+ * (read through libpcap) is walked by every reader, which skips what is
+ * not its own.
  */
 #include <errno.h>
 #include <pthread.h>

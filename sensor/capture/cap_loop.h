@@ -7,9 +7,8 @@
  * and each worker thread reads its own handle; ticks come from packet time,
  * or wall time when the handle is idle.
  *
- * The hash leaves ports out on purpose: every fragment of a datagram, and
- * its reassembled packet, must reach the worker that owns the flow, and
- * non-first fragments carry no ports.
+ * The worker of a frame is cap_hash() % workers (cap_hash.h: IP pair and
+ * VLAN, no ports, so fragments follow their flow).
  */
 #ifndef CANH_CAP_LOOP_H
 #define CANH_CAP_LOOP_H

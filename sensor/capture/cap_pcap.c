@@ -461,6 +461,11 @@ size_t cap_scan_begin(const struct cap *c)
     return CAP_FILE_HDR;
 }
 
+const uint8_t *cap_scan_base(const struct cap *c)
+{
+    return c->base;
+}
+
 int cap_scan(struct cap *c, size_t *off, struct timeval *ts, uint32_t *caplen,
              const uint8_t **data)
 {

@@ -55,6 +55,9 @@ int cap_next(struct cap *c, struct timeval *ts, uint32_t *caplen, uint32_t *len,
 bool cap_is_mapped(const struct cap *c);
 /* The offset of the file's first record. */
 size_t cap_scan_begin(const struct cap *c);
+/* The mapped file's first byte: offsets from cap_scan are relative to it
+ * (for prefetching records ahead of cap_record). */
+const uint8_t *cap_scan_base(const struct cap *c);
 /* The record at *off (a record start), checked as cap_next checks it, and
  * *off moved past it: 1 with ts, caplen, data set, 0 when the BPF filter
  * drops it, -1 at end of file, -2 when truncated or corrupt (logged, as by

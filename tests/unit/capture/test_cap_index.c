@@ -369,5 +369,8 @@ TEST(cap_index_corpus)
 
 int main(int argc, char **argv)
 {
+    /* a reader that waits for ever (a slot refilled too early, a lost
+     * publication) ends the run as a failure instead of hanging it */
+    alarm(120);
     return runner_main(argc, argv);
 }
