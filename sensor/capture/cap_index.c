@@ -30,6 +30,7 @@
 #ifndef CAP_INDEX_SLOTS
 #define CAP_INDEX_SLOTS  256u      /* for up to 4 readers, fewer beyond */
 #endif
+#define CAP_INDEX_MAX_READERS 64
 #define CAP_INDEX_AHEAD  4u        /* records prefetched ahead of the one read */
 #define CAP_INDEX_OFF    0x3fffffffu
 #define CAP_INDEX_FPKT   (1u << 30)
@@ -82,7 +83,7 @@ struct cap_index *cap_index_new(int nreaders, int dl, bool vlan_tracking, const 
     struct cap_index *ix = NULL;
     size_t per_slot;
 
-    if (nreaders < 1)
+    if (nreaders < 1 || nreaders > CAP_INDEX_MAX_READERS)
         return NULL;
     ix = aligned_alloc(64, sizeof(*ix));
     if (ix == NULL)
@@ -143,16 +144,14 @@ struct cap_index_reader *cap_index_reader(struct cap_index *ix, int i, struct ca
  * reader of cap_loop.c made for itself, once. */
 static void cap_index_fill(struct cap_index *ix, struct cap_index_slot *s, uint64_t k, struct cap *c)
 {
-    uint32_t n = (uint32_t)ix->n, *cnt = s->cnt, *ent = s->ent;
-    size_t off = k == 0 ? cap_scan_begin(c) : ix->next_off;
+    uint32_t n = (uint32_t)ix->n, *ent = s->ent, cnt[CAP_INDEX_MAX_READERS] = { 0 };
+    size_t start = k == 0 ? cap_scan_begin(c) : ix->next_off, off = start;
     struct timeval tick = ix->tick, last = ix->last;
     uint64_t npkts = 0;
     int rc = 0;
 
-    memset(cnt, 0, n * sizeof(*cnt));
-    s->start = off;
     for (uint32_t rec = 0; rec < CAP_INDEX_RECS; rec++) {
-        uint32_t delta = (uint32_t)(off - s->start), caplen, w;
+        uint32_t delta = (uint32_t)(off - start), caplen, w;
         const uint8_t *data;
         struct timeval ts;
         int got = cap_scan(c, &off, &ts, &caplen, &data);
@@ -180,6 +179,8 @@ static void cap_index_fill(struct cap_index *ix, struct cap_index_slot *s, uint6
         }
         ent[(size_t)w * CAP_INDEX_RECS + cnt[w]++] = delta | CAP_INDEX_FPKT;
     }
+    memcpy(s->cnt, cnt, n * sizeof(*cnt));
+    s->start = start;
     s->npkts = npkts;
     s->last = last;
     s->rc = rc;

@@ -29,7 +29,7 @@ struct cap_index_reader;
 #define CAP_INDEX_PACKET 1
 #define CAP_INDEX_TICK   2
 
-/* An index for nreaders readers of one mapped file (cap_is_mapped) with
+/* An index for nreaders (1 to 64) readers of one mapped file (cap_is_mapped) with
  * datalink dl; a packet belongs to reader cap_hash(...) % nreaders.
  * stop: when it becomes true, waiting readers give up (cap_index_next
  * returns -1). NULL on failure (logged). */
