@@ -217,8 +217,9 @@ static void cap_index_pause(unsigned spins)
 }
 
 /* Chunk k, ready to read (indexed by this reader if it is first), or NULL
- * when told to stop while waiting. */
-static const struct cap_index_slot *cap_index_get(struct cap_index_reader *r, uint64_t k)
+ * when told to stop while waiting. Once per chunk: kept out of line, so that
+ * cap_index_next, called per packet, stays a small leaf-like function. */
+__attribute__((noinline)) static const struct cap_index_slot *cap_index_get(struct cap_index_reader *r, uint64_t k)
 {
     struct cap_index *ix = r->ix;
     struct cap_index_slot *s = &ix->slot[k % ix->nslots];
