@@ -163,10 +163,13 @@ int worker_ready(struct worker *w)
         if (w->defrag == NULL)
             goto fail;
     }
+    if (w->hooks.ready != NULL && w->hooks.ready(w->hooks.arg, w) != 0)
+        goto fail_hook;
     return 0;
 fail:
     log_error("worker", "worker %d: cannot allocate its tables (lower flow.max-flows or "
               "defrag.max-trackers)", w->id);
+fail_hook:
     flow_table_free(w->ft);
     w->ft = NULL;
     dpi_free(w->dpi);
@@ -322,7 +325,11 @@ void worker_finish(struct worker *w)
 
 void worker_release(struct worker *w)
 {
+    bool ready = w->ft != NULL;   /* else never ready, or released already */
+
     worker_finish(w);
+    if (ready && w->hooks.release != NULL)
+        w->hooks.release(w->hooks.arg, w);
     flow_table_free(w->ft);
     w->ft = NULL;
     dpi_free(w->dpi);

@@ -38,6 +38,16 @@ struct worker_hooks {
     /* Counters of these stages for the stats event (at each publish, on the
      * worker's thread; not per packet). */
     void (*stats)(void *arg, struct eve_stats_pipe *out);
+    /* worker_ready has built the worker's tables, on the thread that runs
+     * the worker: the stages build their large per-worker state here, each
+     * worker at the same time (its page faults with it, in its own malloc
+     * arena). 0, or -1 (logged): worker_ready fails. Called once. */
+    int (*ready)(void *arg, struct worker *w);
+    /* worker_release, on the worker's thread, after the last flow ended
+     * (flow_end ran for every flow) and the final counters were published:
+     * free per-worker and per-flow state at the same time as the other
+     * workers. stats is not called after it. Only after a successful ready. */
+    void (*release)(void *arg, struct worker *w);
 };
 
 /* id: 0..n-1; n: how many workers share the sensor-wide limits in sc.
@@ -61,10 +71,11 @@ void worker_packet(struct worker *w, struct timeval ts, const uint8_t *data, uin
 void worker_tick(struct worker *w, struct timeval now);
 /* End of input: every flow ends with reason "shutdown"; flush; publish. */
 void worker_finish(struct worker *w);
-/* worker_finish, then free the flow table, nDPI module and defrag at once
- * (on the worker's own thread, so several workers release their largest
- * pools in parallel instead of in worker_free on the main thread). Counters
- * stay readable; nothing may be fed to the worker afterwards. */
+/* worker_finish, then the release hook, then free the flow table, nDPI
+ * module and defrag at once (on the worker's own thread, so several workers
+ * release their largest pools in parallel instead of in worker_free on the
+ * main thread). Counters stay readable; nothing may be fed to the worker
+ * afterwards. */
 void worker_release(struct worker *w);
 
 /* Threaded use: the worker consumes its ring until a CAP_RING_END record.

@@ -26,10 +26,9 @@ struct app_tls_flow {
     uint8_t logged;             /* the tls event was written */
 };
 
-/* Per-flow record (f->app). */
+/* Per-flow record (f->app), from the pipe's pool. */
 struct app_flow {
     struct det_flow det;        /* flowbits */
-    struct app_flow *next_free;
     struct app_http *http;
     struct app_tls_flow *tls;
     uint8_t proto[2];           /* enum det_app per direction */
@@ -54,8 +53,11 @@ struct app_pipe {
     struct det_thread *dt;
     uint32_t gen;
 
-    struct app_flow *free_list;
-    uint32_t states;            /* records allocated */
+    struct app_pool flows;      /* struct app_flow, up to max_flow_states */
+    struct app_pool tls;        /* struct app_tls_flow of TLS flows, same cap */
+    bool released;              /* app_pipe_release ran: counters below are final */
+    struct tcp_stats tcp_final; /* the stream counters, kept when the context is freed */
+    struct det_thread_stats det_final;
 
     /* the packet being handled (hooks and callbacks inside them) */
     struct worker *w;
@@ -79,29 +81,20 @@ static struct app_flow *app_flow_get(struct app_pipe *ap, struct flow *f)
 
     if (af != NULL)
         return af;
-    if (ap->free_list != NULL) {
-        af = ap->free_list;
-        ap->free_list = af->next_free;
-    } else if (ap->states < ap->c.max_flow_states) {
-        af = malloc(sizeof(*af));
-        if (af != NULL)
-            ap->states++;
-    }
-    if (af == NULL) {
+    if ((af = app_pool_get(&ap->flows)) == NULL) {   /* zeroed */
         ap->st.states_exhausted++;
         return NULL;
     }
-    memset(af, 0, sizeof(*af));
     f->app = af;
     return af;
 }
 
-static void app_tls_flow_free(struct app_tls_flow *t)
+static void app_tls_flow_free(struct app_pipe *ap, struct app_tls_flow *t)
 {
     if (t == NULL)
         return;
     app_tls_conn_free(t->conn);
-    free(t);
+    app_pool_put(&ap->tls, t);
 }
 
 static void app_flow_put(struct app_pipe *ap, struct flow *f)
@@ -112,10 +105,9 @@ static void app_flow_put(struct app_pipe *ap, struct flow *f)
         return;
     fscan_stream_end(ap->fw, &af->fscan, f, f->last);
     app_http_free(af->http);
-    app_tls_flow_free(af->tls);
+    app_tls_flow_free(ap, af->tls);
     app_dns_tcp_free(af->dns_tcp);
-    af->next_free = ap->free_list;
-    ap->free_list = af;
+    app_pool_put(&ap->flows, af);
     f->app = NULL;
 }
 
@@ -355,7 +347,7 @@ static void app_tls_data(struct app_pipe *ap, struct app_flow *af, int dir,
 {
     struct app_tls_flow *t = af->tls;
 
-    if (t == NULL && (t = af->tls = calloc(1, sizeof(*t))) == NULL)
+    if (t == NULL && (t = af->tls = app_pool_get(&ap->tls)) == NULL)
         return;
     if (t->conn == NULL && !t->logged && (t->conn = app_tls_conn_new()) == NULL)
         return;
@@ -629,6 +621,11 @@ static void app_hook_flow_end(void *arg, struct worker *w, struct flow *f)
 
 /* ---- life cycle ---- */
 
+/* main.c builds the pipes one after another on its own thread: only what
+ * is small or checks the configuration is made here. The rest (the file
+ * tracker's slots, ~22 MB zeroed per worker with the default
+ * files.max-open-files; the detection thread state) waits for app_ready,
+ * on the worker's thread, and app_release frees it there again. */
 struct app_pipe *app_pipe_new(const struct app_pipe_cfg *c, struct det_reload *rules, int id)
 {
     struct app_pipe *ap = calloc(1, sizeof(*ap));
@@ -638,38 +635,78 @@ struct app_pipe *app_pipe_new(const struct app_pipe_cfg *c, struct det_reload *r
     ap->c = *c;
     ap->id = id;
     ap->rules = rules;
+    app_pool_init(&ap->flows, sizeof(struct app_flow), c->max_flow_states);
+    app_pool_init(&ap->tls, sizeof(struct app_tls_flow), c->max_flow_states);
     if ((ap->tcp = tcp_ctx_new(&c->tcp, app_on_stream, ap)) == NULL)
         goto fail;
     ap->http_cfg = app_http_cfg_new(c->req_body_limit, c->resp_body_limit, c->decompress_layers);
     if (ap->http_cfg == NULL)
         goto fail;
-    app_sync_engine(ap);
-    if (rules != NULL && ap->dt == NULL)
-        goto fail;
-    if (c->fscan != NULL && (ap->fw = fscan_worker_new(c->fscan, NULL)) == NULL)
-        goto fail;
-    ap->stream_heads = fscan_stream_wanted(ap->fw);
     return ap;
 fail:
-    log_error("app", "worker %d: cannot set up reassembly, HTTP parser or detection state "
-              "(lower stream.memcap or the rule set)", id);
+    log_error("app", "worker %d: cannot set up reassembly or the HTTP parser (lower stream.memcap)", id);
     app_pipe_free(ap);
     return NULL;
+}
+
+/* worker_hooks.ready: on the worker's thread, before its first packet. */
+static int app_ready(void *arg, struct worker *w)
+{
+    struct app_pipe *ap = arg;
+    (void)w;
+
+    if (ap->released)
+        return -1;
+    app_sync_engine(ap);
+    if (ap->rules != NULL && ap->dt == NULL) {
+        log_error("app", "worker %d: cannot set up detection state (no memory for the rule set)", ap->id);
+        return -1;
+    }
+    if (ap->c.fscan != NULL && ap->fw == NULL && (ap->fw = fscan_worker_new(ap->c.fscan, NULL)) == NULL) {
+        log_error("app", "worker %d: cannot set up file tracking (lower files.max-open-files)", ap->id);
+        return -1;
+    }
+    ap->stream_heads = fscan_stream_wanted(ap->fw);
+    return 0;
+}
+
+/* Everything per worker and per flow, once: the flows have ended (their
+ * records are back in the pools). The counters are kept for stats. */
+static void app_release_all(struct app_pipe *ap)
+{
+    if (ap->released)
+        return;
+    ap->released = true;
+    app_pool_fini(&ap->flows);
+    app_pool_fini(&ap->tls);
+    if (ap->tcp != NULL)
+        ap->tcp_final = *tcp_ctx_stats(ap->tcp);
+    tcp_ctx_free(ap->tcp);
+    ap->tcp = NULL;
+    if (ap->dt != NULL)
+        det_thread_stats(ap->dt, &ap->det_final);
+    det_thread_free(ap->dt);
+    ap->dt = NULL;
+    fscan_worker_free(ap->fw);   /* publishes its last file counters */
+    ap->fw = NULL;
+    ap->stream_heads = false;
+}
+
+/* worker_hooks.release: on the worker's thread, after its last flow ended
+ * and its counters were published (worker_release), so that several
+ * workers free their pools at the same time instead of in app_pipe_free. */
+static void app_release(void *arg, struct worker *w)
+{
+    (void)w;
+    app_release_all(arg);
 }
 
 void app_pipe_free(struct app_pipe *ap)
 {
     if (ap == NULL)
         return;
-    while (ap->free_list != NULL) {
-        struct app_flow *n = ap->free_list->next_free;
-        free(ap->free_list);
-        ap->free_list = n;
-    }
-    det_thread_free(ap->dt);
-    fscan_worker_free(ap->fw);
+    app_release_all(ap);
     app_http_cfg_free(ap->http_cfg);
-    tcp_ctx_free(ap->tcp);
     free(ap);
 }
 
@@ -681,6 +718,8 @@ void app_pipe_hooks(struct app_pipe *ap, struct worker_hooks *out)
     out->app = app_hook_app;
     out->detect = app_hook_detect;
     out->flow_end = app_hook_flow_end;
+    out->ready = app_ready;
+    out->release = app_release;
 }
 
 void app_pipe_stats(const struct app_pipe *ap, struct app_pipe_stats *out)
@@ -693,9 +732,11 @@ void app_pipe_det_stats(const struct app_pipe *ap, struct det_thread_stats *out)
     memset(out, 0, sizeof(*out));
     if (ap->dt != NULL)
         det_thread_stats(ap->dt, out);
+    else if (ap->released)
+        *out = ap->det_final;
 }
 
 const struct tcp_stats *app_pipe_tcp_stats(const struct app_pipe *ap)
 {
-    return tcp_ctx_stats(ap->tcp);
+    return ap->tcp != NULL ? tcp_ctx_stats(ap->tcp) : &ap->tcp_final;
 }

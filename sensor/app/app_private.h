@@ -14,6 +14,30 @@
 #include "output/eve_alert.h"
 #include "output/eve_proto.h"
 
+/* ---- per-flow slots (app_pool.c) ---- */
+/* Fixed-size slots from slabs (~96 KB each) through a LIFO free list, up to
+ * max slots; one pool per pipe, one thread, no lock. Embedded in its owner
+ * (app_pipe.c); the fields are the pool's own. */
+struct app_pool_slab;
+struct app_pool {
+    size_t slot_size, obj_size;  /* slot stride (16-aligned), bytes zeroed per get */
+    uint32_t max, per_slab;
+    uint32_t allocated, in_use;  /* slots carved so far (<= max), slots handed out */
+    uint64_t bytes;              /* slab bytes allocated */
+    void *free_list;
+    struct app_pool_slab *slabs;
+};
+/* Slots of slot_size bytes, at most max of them; nothing is allocated yet. */
+void app_pool_init(struct app_pool *p, size_t slot_size, uint32_t max);
+/* A zeroed slot, or NULL when max slots are in use or memory is short. A
+ * slab is allocated only when no freed slot is left. */
+void *app_pool_get(struct app_pool *p);
+/* Give a slot back (NULL is fine); it is reused before any new slab. */
+void app_pool_put(struct app_pool *p, void *obj);
+/* Free every slab, slots still handed out included; the pool is empty and
+ * can be used again. */
+void app_pool_fini(struct app_pool *p);
+
 /* ---- protocol detection from the first bytes of a direction (app_proto.c) ---- */
 /* dir 0 = to server. Returns DET_APP_* or DET_APP_UNKNOWN when the bytes say
  * nothing (yet). */
