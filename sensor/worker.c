@@ -149,6 +149,10 @@ int worker_ready(struct worker *w)
     pthread_once(&gcrypt_once, worker_gcrypt_once);
     if (n > 1)
         worker_arena_prime();
+    /* the stages' state first: its large zeroed tables then come from fresh
+     * heap (calloc needs not clear pages the kernel just mapped) */
+    if (w->hooks.ready != NULL && w->hooks.ready(w->hooks.arg, w) != 0)
+        goto fail_hook;
     fc = sc->flow;
     fc.max_flows = worker_share(sc->flow.max_flows, n);
     w->ft = flow_table_new(&fc, worker_flow_end, w);
@@ -163,8 +167,6 @@ int worker_ready(struct worker *w)
         if (w->defrag == NULL)
             goto fail;
     }
-    if (w->hooks.ready != NULL && w->hooks.ready(w->hooks.arg, w) != 0)
-        goto fail_hook;
     return 0;
 fail:
     log_error("worker", "worker %d: cannot allocate its tables (lower flow.max-flows or "

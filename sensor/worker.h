@@ -38,10 +38,10 @@ struct worker_hooks {
     /* Counters of these stages for the stats event (at each publish, on the
      * worker's thread; not per packet). */
     void (*stats)(void *arg, struct eve_stats_pipe *out);
-    /* worker_ready has built the worker's tables, on the thread that runs
-     * the worker: the stages build their large per-worker state here, each
-     * worker at the same time (its page faults with it, in its own malloc
-     * arena). 0, or -1 (logged): worker_ready fails. Called once. */
+    /* worker_ready, on the thread that runs the worker, before it builds
+     * its own tables: the stages build their large per-worker state here,
+     * each worker at the same time (its page faults with it, in its own
+     * malloc arena). 0, or -1 (logged): worker_ready fails. Called once. */
     int (*ready)(void *arg, struct worker *w);
     /* worker_release, on the worker's thread, after the last flow ended
      * (flow_end ran for every flow) and the final counters were published:
