@@ -55,6 +55,7 @@ struct app_pipe {
 
     struct app_pool flows;      /* struct app_flow, up to max_flow_states */
     struct app_pool tls;        /* struct app_tls_flow of TLS flows, same cap */
+    struct app_pool tls_conns;  /* handshake parsers (app_tls.c), while a handshake is read */
     bool released;              /* app_pipe_release ran: counters below are final */
     struct tcp_stats tcp_final; /* the stream counters, kept when the context is freed */
     struct det_thread_stats det_final;
@@ -89,11 +90,17 @@ static struct app_flow *app_flow_get(struct app_pipe *ap, struct flow *f)
     return af;
 }
 
+static void app_tls_conn_put(struct app_pipe *ap, struct app_tls_conn *c)
+{
+    app_tls_conn_fini(c);
+    app_pool_put(&ap->tls_conns, c);
+}
+
 static void app_tls_flow_free(struct app_pipe *ap, struct app_tls_flow *t)
 {
     if (t == NULL)
         return;
-    app_tls_conn_free(t->conn);
+    app_tls_conn_put(ap, t->conn);
     app_pool_put(&ap->tls, t);
 }
 
@@ -349,13 +356,17 @@ static void app_tls_data(struct app_pipe *ap, struct app_flow *af, int dir,
 
     if (t == NULL && (t = af->tls = app_pool_get(&ap->tls)) == NULL)
         return;
-    if (t->conn == NULL && !t->logged && (t->conn = app_tls_conn_new()) == NULL)
-        return;
+    if (t->conn == NULL && !t->logged) {
+        void *m = app_pool_get(&ap->tls_conns);   /* not cleared: app_tls_conn_init resets it */
+        if (m == NULL)
+            return;
+        t->conn = app_tls_conn_init(m);
+    }
     if (t->conn == NULL)
         return;
     app_tls_conn_data(t->conn, dir, d, n, app_on_tls, ap);
     if (app_tls_conn_idle(t->conn) && app_tls_conn_finished(t->conn)) {
-        app_tls_conn_free(t->conn);   /* the handshake state lives only until its event */
+        app_tls_conn_put(ap, t->conn);   /* the handshake state lives only until its event */
         t->conn = NULL;
     }
 }
@@ -635,8 +646,9 @@ struct app_pipe *app_pipe_new(const struct app_pipe_cfg *c, struct det_reload *r
     ap->c = *c;
     ap->id = id;
     ap->rules = rules;
-    app_pool_init(&ap->flows, sizeof(struct app_flow), c->max_flow_states);
-    app_pool_init(&ap->tls, sizeof(struct app_tls_flow), c->max_flow_states);
+    app_pool_init(&ap->flows, sizeof(struct app_flow), sizeof(struct app_flow), c->max_flow_states);
+    app_pool_init(&ap->tls, sizeof(struct app_tls_flow), sizeof(struct app_tls_flow), c->max_flow_states);
+    app_pool_init(&ap->tls_conns, app_tls_conn_size(), 0, c->max_flow_states);
     if ((ap->tcp = tcp_ctx_new(&c->tcp, app_on_stream, ap)) == NULL)
         goto fail;
     ap->http_cfg = app_http_cfg_new(c->req_body_limit, c->resp_body_limit, c->decompress_layers);
@@ -679,6 +691,7 @@ static void app_release_all(struct app_pipe *ap)
     ap->released = true;
     app_pool_fini(&ap->flows);
     app_pool_fini(&ap->tls);
+    app_pool_fini(&ap->tls_conns);
     if (ap->tcp != NULL)
         ap->tcp_final = *tcp_ctx_stats(ap->tcp);
     tcp_ctx_free(ap->tcp);

@@ -1,7 +1,8 @@
 /* app_pool: fixed-size per-flow slots for one worker's app pipe (the app
  * record of every flow, the TLS record of TLS flows), carved from slabs of
  * APP_POOL_SLAB_BYTES and handed out from a LIFO free list, as the flow
- * table and sensor/classify's nDPI pool do. A slab is allocated only when
+ * table and sensor/classify's nDPI pool do (and the TLS handshake state
+ * while a handshake is parsed). A slab is allocated only when
  * the free list is empty and the cap allows, never per packet; slots are
  * never given back to malloc one by one: app_pool_fini frees whole slabs
  * (a few hundred calls at the end of a run instead of one per flow). One
@@ -25,13 +26,13 @@ struct app_pool_slab {
 
 #define APP_POOL_ALIGN 16u
 
-void app_pool_init(struct app_pool *p, size_t slot_size, uint32_t max)
+void app_pool_init(struct app_pool *p, size_t slot_size, size_t zero_size, uint32_t max)
 {
     size_t sz = slot_size < sizeof(void *) ? sizeof(void *) : slot_size;
 
     memset(p, 0, sizeof(*p));
     p->slot_size = (sz + APP_POOL_ALIGN - 1) & ~(size_t)(APP_POOL_ALIGN - 1);
-    p->obj_size = slot_size;
+    p->zero_size = zero_size < slot_size ? zero_size : slot_size;
     p->max = max;
     p->per_slab = (uint32_t)((APP_POOL_SLAB_BYTES - sizeof(struct app_pool_slab)) / p->slot_size);
     if (p->per_slab == 0)
@@ -73,7 +74,8 @@ void *app_pool_get(struct app_pool *p)
     slot = p->free_list;
     p->free_list = *slot;
     p->in_use++;
-    memset(slot, 0, p->obj_size);
+    if (p->zero_size > 0)
+        memset(slot, 0, p->zero_size);
     return slot;
 }
 

@@ -20,17 +20,20 @@
  * (app_pipe.c); the fields are the pool's own. */
 struct app_pool_slab;
 struct app_pool {
-    size_t slot_size, obj_size;  /* slot stride (16-aligned), bytes zeroed per get */
+    size_t slot_size, zero_size; /* slot stride (16-aligned), bytes cleared per get */
     uint32_t max, per_slab;
     uint32_t allocated, in_use;  /* slots carved so far (<= max), slots handed out */
     uint64_t bytes;              /* slab bytes allocated */
     void *free_list;
     struct app_pool_slab *slabs;
 };
-/* Slots of slot_size bytes, at most max of them; nothing is allocated yet. */
-void app_pool_init(struct app_pool *p, size_t slot_size, uint32_t max);
-/* A zeroed slot, or NULL when max slots are in use or memory is short. A
- * slab is allocated only when no freed slot is left. */
+/* Slots of slot_size bytes, at most max of them; app_pool_get clears the
+ * first zero_size bytes of a slot (0: the owner initialises it). Nothing is
+ * allocated yet. */
+void app_pool_init(struct app_pool *p, size_t slot_size, size_t zero_size, uint32_t max);
+/* A slot (its first zero_size bytes cleared), or NULL when max slots are in
+ * use or memory is short. A slab is allocated only when no freed slot is
+ * left. */
 void *app_pool_get(struct app_pool *p);
 /* Give a slot back (NULL is fine); it is reused before any new slab. */
 void app_pool_put(struct app_pool *p, void *obj);
@@ -161,6 +164,13 @@ typedef void (*app_tls_fn)(void *arg, int dir, enum app_tls_ev ev, const struct 
 struct app_tls_conn;
 struct app_tls_conn *app_tls_conn_new(void);
 void app_tls_conn_free(struct app_tls_conn *c);
+/* The same in place, for a pool (app_pool.c): app_tls_conn_init makes a
+ * conn of app_tls_conn_size() bytes at mem (any contents: a reused slot
+ * needs no clearing); app_tls_conn_fini frees what the conn holds, not the
+ * memory itself. */
+size_t app_tls_conn_size(void);
+struct app_tls_conn *app_tls_conn_init(void *mem);
+void app_tls_conn_fini(struct app_tls_conn *c);
 void app_tls_conn_data(struct app_tls_conn *c, int dir, const uint8_t *d, size_t n,
                        app_tls_fn fn, void *arg);
 const struct app_tls_state *app_tls_conn_state(const struct app_tls_conn *c);

@@ -409,17 +409,46 @@ struct app_tls_conn {
     bool finished;              /* APP_TLS_EV_CERT or APP_TLS_EV_DONE was raised */
 };
 
-struct app_tls_conn *app_tls_conn_new(void)
+size_t app_tls_conn_size(void)
 {
-    return calloc(1, sizeof(struct app_tls_conn));
+    return sizeof(struct app_tls_conn);
 }
 
-void app_tls_conn_free(struct app_tls_conn *c)
+/* Only the parse state is reset: the hellos and the certificate (~10 KB of
+ * text) are each written whole (app_tls_hello_msg, app_tls_parse_cert clear
+ * their output first) before the have_* flag that lets anything read them. */
+struct app_tls_conn *app_tls_conn_init(void *mem)
+{
+    struct app_tls_conn *c = mem;
+
+    memset(c->d, 0, sizeof(c->d));
+    c->st.have_ch = c->st.have_sh = c->st.have_cert = false;
+    c->st.version = 0;
+    c->st.cert_der = NULL;
+    c->st.cert_der_len = 0;
+    c->finished = false;
+    return c;
+}
+
+void app_tls_conn_fini(struct app_tls_conn *c)
 {
     if (c == NULL)
         return;
     free(c->d[0].msg);
     free(c->d[1].msg);
+    c->d[0].msg = c->d[1].msg = NULL;
+}
+
+struct app_tls_conn *app_tls_conn_new(void)
+{
+    void *m = malloc(sizeof(struct app_tls_conn));
+
+    return m != NULL ? app_tls_conn_init(m) : NULL;
+}
+
+void app_tls_conn_free(struct app_tls_conn *c)
+{
+    app_tls_conn_fini(c);
     free(c);
 }
 

@@ -287,6 +287,70 @@ TEST(tls_hello_split_over_records)
     CHECK_EQ_STR(h.sni, "split.example");
 }
 
+struct tls_events {
+    int ch, sh, cert, done;
+};
+
+static void tls_count(void *arg, int dir, enum app_tls_ev ev, const struct app_tls_state *st)
+{
+    struct tls_events *e = arg;
+    (void)dir;
+    (void)st;
+    e->ch += ev == APP_TLS_EV_CLIENT_HELLO;
+    e->sh += ev == APP_TLS_EV_SERVER_HELLO;
+    e->cert += ev == APP_TLS_EV_CERT;
+    e->done += ev == APP_TLS_EV_DONE;
+}
+
+static int eb_eq(struct eve_bytes a, struct eve_bytes b)
+{
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+/* A conn made in place on used memory (a pool slot) reads a handshake as a
+ * fresh one does: nothing of the old contents leaks into state or event. */
+TEST(tls_conn_init_on_used_memory)
+{
+    uint8_t rec[600];
+    size_t n = client_hello(rec, "reuse.example");
+    void *mem = malloc(app_tls_conn_size());
+    struct app_tls_conn *fresh = app_tls_conn_new();
+    struct tls_events ef = { 0 }, eu = { 0 };
+
+    CHECK(mem != NULL && fresh != NULL);
+    if (mem == NULL || fresh == NULL)
+        goto out;
+    memset(mem, 0xa5, app_tls_conn_size());
+    struct app_tls_conn *used = app_tls_conn_init(mem);
+    CHECK(!app_tls_conn_finished(used) && !app_tls_conn_idle(used));
+    /* split in two deliveries: the partial message buffer is used too */
+    app_tls_conn_data(fresh, 0, rec, 20, tls_count, &ef);
+    app_tls_conn_data(fresh, 0, rec + 20, n - 20, tls_count, &ef);
+    app_tls_conn_data(used, 0, rec, 20, tls_count, &eu);
+    app_tls_conn_data(used, 0, rec + 20, n - 20, tls_count, &eu);
+    CHECK(ef.ch == 1 && eu.ch == 1 && eu.sh == 0 && eu.cert == 0 && eu.done == 0);
+    const struct app_tls_state *a = app_tls_conn_state(fresh), *b = app_tls_conn_state(used);
+    CHECK(b->have_ch && !b->have_sh && !b->have_cert && b->version == 0);
+    CHECK_EQ_STR(b->ch.sni, "reuse.example");
+    struct eve_tls ea, eb;
+    app_tls_eve(a, &ea);
+    app_tls_eve(b, &eb);
+    CHECK(eb_eq(ea.sni, eb.sni) && eb_eq(ea.ja3, eb.ja3) && eb_eq(ea.ja3_string, eb.ja3_string));
+    CHECK(eb.version.n == 0 && eb.subject.n == 0 && eb.ja3s.n == 0 && eb.serial.n == 0);
+    CHECK_EQ_INT(app_tls_conn_finished(used), app_tls_conn_finished(fresh));
+    app_tls_conn_fini(used);
+    /* and again on the same memory (a slot reused after a handshake) */
+    used = app_tls_conn_init(mem);
+    CHECK(!app_tls_conn_state(used)->have_ch);
+    app_tls_conn_data(used, 0, rec, n, tls_count, &eu);
+    CHECK_EQ_INT(eu.ch, 2);
+    CHECK_EQ_STR(app_tls_conn_state(used)->ch.sni, "reuse.example");
+    app_tls_conn_fini(used);
+out:
+    free(mem);
+    app_tls_conn_free(fresh);
+}
+
 /* ---- HTTP ---- */
 
 struct http_seen {

@@ -19,7 +19,7 @@ TEST(app_pool_cap_and_zeroed_slots)
     struct rec *r[100];
     int got = 0;
 
-    app_pool_init(&p, sizeof(struct rec), 100);
+    app_pool_init(&p, sizeof(struct rec), sizeof(struct rec), 100);
     for (int i = 0; i < 100; i++) {
         r[i] = app_pool_get(&p);
         CHECK(r[i] != NULL);
@@ -54,7 +54,7 @@ TEST(app_pool_grows_in_slabs)
     uint32_t n = 5000;
     void **v = calloc(n, sizeof(*v));
 
-    app_pool_init(&p, 176, n);
+    app_pool_init(&p, 176, 176, n);
     CHECK(p.bytes == 0 && p.allocated == 0);
     void *first = app_pool_get(&p);
     CHECK(first != NULL);
@@ -86,7 +86,7 @@ TEST(app_pool_tiny_slots_hold_a_link)
 {
     struct app_pool p;
 
-    app_pool_init(&p, 1, 3);
+    app_pool_init(&p, 1, 1, 3);
     char *a = app_pool_get(&p), *b = app_pool_get(&p), *c = app_pool_get(&p);
     CHECK(a != NULL && b != NULL && c != NULL);
     CHECK(a != b && b != c && a != c);
@@ -95,6 +95,29 @@ TEST(app_pool_tiny_slots_hold_a_link)
     app_pool_put(&p, b);
     app_pool_put(&p, NULL);              /* ignored */
     CHECK(app_pool_get(&p) == b);
+    app_pool_fini(&p);
+}
+
+TEST(app_pool_zero_size_is_the_owners)
+{
+    struct app_pool p;
+
+    app_pool_init(&p, 64, 8, 4);
+    uint8_t *a = app_pool_get(&p);
+    CHECK(a != NULL);
+    if (a == NULL)
+        return;
+    memset(a, 0x5a, 64);
+    app_pool_put(&p, a);
+    uint8_t *b = app_pool_get(&p);
+    CHECK(b == a);
+    int zero = 0, kept = 0;
+    for (int i = 0; i < 64; i++) {
+        zero += b[i] == 0;
+        kept += b[i] == 0x5a;
+    }
+    CHECK_EQ_INT(zero, 8);              /* the first 8 bytes only */
+    CHECK_EQ_INT(kept, 56);
     app_pool_fini(&p);
 }
 
