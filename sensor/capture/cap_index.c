@@ -241,21 +241,15 @@ __attribute__((noinline)) static const struct cap_index_slot *cap_index_get(stru
     }
 }
 
-int cap_index_next(struct cap_index_reader *r, struct timeval *ts, uint32_t *caplen, uint32_t *len,
-                   const uint8_t **data)
+/* Lets the finished chunk go and takes the next that holds an entry for
+ * r: 0, or -1 / -2 at the end. Once per chunk: this and
+ * cap_index_next_chunk stay out of line, so that cap_index_next, per
+ * packet, saves few registers. */
+__attribute__((noinline)) static int cap_index_turn(struct cap_index_reader *r)
 {
     for (;;) {
         const struct cap_index_slot *s = r->s;
 
-        if (r->pos < r->cnt) {
-            uint32_t e = r->e[r->pos++];
-            /* the records are scattered: ask for one a few ahead, as the
-             * walk's prefetch did for the next headers */
-            if (r->pos + CAP_INDEX_AHEAD < r->cnt)
-                __builtin_prefetch(r->base + r->start + (r->e[r->pos + CAP_INDEX_AHEAD] & CAP_INDEX_OFF));
-            cap_record(r->cap, r->start + (e & CAP_INDEX_OFF), ts, caplen, len, data);
-            return (e & CAP_INDEX_FPKT ? CAP_INDEX_PACKET : 0) | (e & CAP_INDEX_FTICK ? CAP_INDEX_TICK : 0);
-        }
         if (s != NULL) {
             /* everything needed from the slot is read before it is let go */
             r->seen += s->npkts;
@@ -275,7 +269,40 @@ int cap_index_next(struct cap_index_reader *r, struct timeval *ts, uint32_t *cap
         r->cnt = s->cnt[r->i];
         r->pos = 0;
         r->start = s->start;
+        if (r->cnt > 0)
+            return 0;
     }
+}
+
+/* The reader's next entry (there is one). */
+static inline int cap_index_emit(struct cap_index_reader *r, struct timeval *ts, uint32_t *caplen,
+                                 uint32_t *len, const uint8_t **data)
+{
+    uint32_t e = r->e[r->pos++];
+
+    /* the records are scattered: ask for one a few ahead, as the walk's
+     * prefetch did for the next headers */
+    if (r->pos + CAP_INDEX_AHEAD < r->cnt)
+        __builtin_prefetch(r->base + r->start + (r->e[r->pos + CAP_INDEX_AHEAD] & CAP_INDEX_OFF));
+    cap_record(r->cap, r->start + (e & CAP_INDEX_OFF), ts, caplen, len, data);
+    return (e & CAP_INDEX_FPKT ? CAP_INDEX_PACKET : 0) | (e & CAP_INDEX_FTICK ? CAP_INDEX_TICK : 0);
+}
+
+__attribute__((noinline)) static int cap_index_next_chunk(struct cap_index_reader *r, struct timeval *ts,
+                                                          uint32_t *caplen, uint32_t *len,
+                                                          const uint8_t **data)
+{
+    int rc = cap_index_turn(r);
+
+    return rc != 0 ? rc : cap_index_emit(r, ts, caplen, len, data);
+}
+
+int cap_index_next(struct cap_index_reader *r, struct timeval *ts, uint32_t *caplen, uint32_t *len,
+                   const uint8_t **data)
+{
+    if (r->pos >= r->cnt)
+        return cap_index_next_chunk(r, ts, caplen, len, data);
+    return cap_index_emit(r, ts, caplen, len, data);
 }
 
 void cap_index_progress(const struct cap_index_reader *r, uint64_t *seen, struct timeval *last)
