@@ -28,5 +28,5 @@ UNIT_cap_pcap_LIBS := -lpcap
 
 UNIT_TESTS += cap_index
 UNIT_cap_index_SRCS := tests/unit/capture/test_cap_index.c sensor/capture/cap_hash.c \
-                       sensor/capture/cap_pcap.c common/log.c
+                       sensor/capture/cap_pcap.c common/log.c $(DECODE_SRCS)
 UNIT_cap_index_LIBS := -lpcap -lpthread

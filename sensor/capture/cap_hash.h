@@ -3,7 +3,10 @@
  *
  * The hash leaves ports out on purpose: every fragment of a datagram, and
  * its reassembled packet, must reach the worker that owns the flow, and
- * non-first fragments carry no ports. Frames without IP hash to 0.
+ * non-first fragments carry no ports. Frames without IP hash to 0. A frame
+ * the decoder reads as a tunnel (IP-in-IP, Teredo; not fragmented) hashes by
+ * the inner pair, so a tunnelled flow whose outer addresses vary (Teredo
+ * relays) stays on one worker, as its flow key does.
  */
 #ifndef CANH_CAP_HASH_H
 #define CANH_CAP_HASH_H
