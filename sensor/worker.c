@@ -137,6 +137,17 @@ static void worker_gcrypt_once(void)
     }
 }
 
+/* The tables worker_ready built (any of them may be missing). */
+static void worker_drop_tables(struct worker *w)
+{
+    flow_table_free(w->ft);
+    w->ft = NULL;
+    dpi_free(w->dpi);
+    w->dpi = NULL;
+    defrag_free(w->defrag);
+    w->defrag = NULL;
+}
+
 int worker_ready(struct worker *w)
 {
     static pthread_once_t gcrypt_once = PTHREAD_ONCE_INIT;
@@ -172,12 +183,7 @@ fail:
     log_error("worker", "worker %d: cannot allocate its tables (lower flow.max-flows or "
               "defrag.max-trackers)", w->id);
 fail_hook:
-    flow_table_free(w->ft);
-    w->ft = NULL;
-    dpi_free(w->dpi);
-    w->dpi = NULL;
-    defrag_free(w->defrag);
-    w->defrag = NULL;
+    worker_drop_tables(w);
     return -1;
 }
 
@@ -332,12 +338,7 @@ void worker_release(struct worker *w)
     worker_finish(w);
     if (ready && w->hooks.release != NULL)
         w->hooks.release(w->hooks.arg, w);
-    flow_table_free(w->ft);
-    w->ft = NULL;
-    dpi_free(w->dpi);
-    w->dpi = NULL;
-    defrag_free(w->defrag);
-    w->defrag = NULL;
+    worker_drop_tables(w);
 }
 
 static void *worker_main(void *arg)
