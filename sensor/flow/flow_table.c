@@ -21,6 +21,7 @@
  * scan still ends each expired flow and stops at the first head that proves
  * the rest of its list young (queued_us + timeout >= now).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,8 +47,18 @@ struct ft_link {
     uint32_t lprev, lnext;   /* neighbours in the timeout list */
 };
 
+/* Slots a table takes from (and gives back to) a shared budget at once. */
+#define FT_BATCH 64
+
+struct flow_budget {
+    _Alignas(64) _Atomic int64_t left;  /* slots no table holds */
+    uint64_t total;
+};
+
 struct flow_table {
     struct flow_table_cfg cfg;
+    uint32_t credit;         /* budget slots held and not in use */
+    uint32_t touched;        /* records [0, touched) were handed out at least once */
     struct flow *pool;       /* cfg.max_flows records, then their links (ft_links) */
     uint32_t *buckets;       /* chain heads: entries (index | tag), FT_NONE when empty */
     uint32_t mask;           /* buckets - 1; also masks a record index out of an entry */
@@ -121,8 +132,11 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *c, flow_end_fn en
     t->fresh = 0;
     for (int i = 0; i < FT_NLISTS; i++)
         t->lists[i].head = t->lists[i].tail = FT_NONE;
-    t->st.mem = sizeof(*t) + (size_t)c->max_flows * (sizeof(struct flow) + sizeof(struct ft_link)) +
-                (size_t)nb * sizeof(uint32_t);
+    /* with a shared budget, records count as they are first handed out
+     * (ft_create): every table may grow to the budget's total, which would
+     * otherwise count once per table */
+    t->st.mem = sizeof(*t) + (size_t)nb * sizeof(uint32_t) +
+                (c->budget != NULL ? 0 : (size_t)c->max_flows * (sizeof(struct flow) + sizeof(struct ft_link)));
     return t;
 fail:
     log_error("flow", "cannot allocate a flow table of %u flows: out of memory (lower max-flows)",
@@ -131,10 +145,64 @@ fail:
     return NULL;
 }
 
+struct flow_budget *flow_budget_new(uint64_t total)
+{
+    struct flow_budget *b = aligned_alloc(64, sizeof(*b));
+
+    if (b == NULL)
+        return NULL;
+    atomic_init(&b->left, (int64_t)total);
+    b->total = total;
+    return b;
+}
+
+void flow_budget_free(struct flow_budget *b)
+{
+    free(b);
+}
+
+/* One budget slot for a new flow: from the table's credit, else a batch
+ * (or what is left) from the budget. false when the budget is exhausted. */
+static bool ft_take_slot(struct flow_table *t)
+{
+    struct flow_budget *b = t->cfg.budget;
+    int64_t got;
+
+    if (b == NULL)
+        return true;
+    if (t->credit == 0) {
+        got = atomic_fetch_sub_explicit(&b->left, FT_BATCH, memory_order_relaxed);
+        if (got < FT_BATCH) { /* hand back what was not there */
+            atomic_fetch_add_explicit(&b->left, FT_BATCH - (got > 0 ? got : 0), memory_order_relaxed);
+            got = got > 0 ? got : 0;
+        } else {
+            got = FT_BATCH;
+        }
+        t->credit = (uint32_t)got;
+        if (t->credit == 0)
+            return false;
+    }
+    t->credit--;
+    return true;
+}
+
+/* An ended flow's slot: kept as credit, beyond two batches given back. */
+static void ft_put_slot(struct flow_table *t)
+{
+    if (t->cfg.budget == NULL)
+        return;
+    if (++t->credit >= 2 * FT_BATCH) {
+        atomic_fetch_add_explicit(&t->cfg.budget->left, FT_BATCH, memory_order_relaxed);
+        t->credit -= FT_BATCH;
+    }
+}
+
 void flow_table_free(struct flow_table *t)
 {
     if (t == NULL)
         return;
+    if (t->cfg.budget != NULL)
+        atomic_fetch_add(&t->cfg.budget->left, (int64_t)t->credit + (int64_t)t->st.active);
     free(t->pool);
     free(t->buckets);
     free(t);
@@ -222,12 +290,22 @@ static bool ft_expired(const struct flow_table *t, const struct flow *f, struct 
 
 static void ft_update_emergency(struct flow_table *t)
 {
-    uint64_t max = t->cfg.max_flows;
+    uint64_t max = t->cfg.max_flows, used = t->st.active;
+    const struct flow_budget *b = t->cfg.budget;
 
-    if (!t->emergency && t->st.active * 100 >= max * 95) {
+    if (b != NULL) { /* the fuller of the pool and the shared budget */
+        int64_t left = atomic_load_explicit(&b->left, memory_order_relaxed);
+        uint64_t bused = b->total - (uint64_t)(left > 0 ? left : 0);
+
+        if (bused * max > used * b->total) {
+            used = bused;
+            max = b->total;
+        }
+    }
+    if (!t->emergency && used * 100 >= max * 95) {
         t->emergency = true;
         t->st.emergency++;
-    } else if (t->emergency && t->st.active * 100 < max * 70) {
+    } else if (t->emergency && used * 100 < max * 70) {
         t->emergency = false;
     }
 }
@@ -250,6 +328,7 @@ static void ft_end(struct flow_table *t, struct flow *f, enum flow_end_reason r)
     ln[i].hnext = t->free_head;
     t->free_head = i;
     t->st.active--;
+    ft_put_slot(t);
     if (r == FLOW_END_TIMEOUT)
         t->st.timeouts++;
     else if (r == FLOW_END_FORCED)
@@ -319,17 +398,23 @@ static struct flow *ft_create(struct flow_table *t, const struct flow_key *k, ui
     struct flow *f;
     uint32_t i;
 
-    if (t->free_head == FT_NONE && t->fresh >= t->cfg.max_flows) {
+    if ((t->free_head == FT_NONE && t->fresh >= t->cfg.max_flows) || !ft_take_slot(t)) {
         f = ft_oldest(t);
         if (f == NULL)
             return NULL;
         ft_end(t, f, FLOW_END_FORCED);
+        if (!ft_take_slot(t)) /* the slot it freed */
+            return NULL;
     }
     if (t->free_head != FT_NONE) {
         i = t->free_head;
         t->free_head = ft_links(t)[i].hnext;
     } else {
         i = t->fresh++;
+        if (t->cfg.budget != NULL && i >= t->touched) { /* a record first handed out */
+            t->touched = i + 1;
+            t->st.mem += sizeof(struct flow) + sizeof(struct ft_link);
+        }
     }
     f = &t->pool[i];
     memset(f, 0, sizeof(*f));
@@ -470,6 +555,8 @@ void flow_table_flush(struct flow_table *t)
     t->fresh = 0;
     t->st.shutdown += n;
     t->st.active = 0;
+    if (t->cfg.budget != NULL)
+        atomic_fetch_add_explicit(&t->cfg.budget->left, (int64_t)n, memory_order_relaxed);
     ft_update_emergency(t);
 }
 

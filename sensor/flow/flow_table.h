@@ -4,9 +4,10 @@
  * inserts never allocate. Each flow also sits on one of 16 timeout lists
  * (protocol group x state), kept in last-seen order, so expiry pops list
  * heads and costs O(expired flows). Timeouts run on packet time only.
- * When the pool is full the flow idle the longest is ended with reason
- * "forced" (counted); above 95% use the emergency timeouts apply until use
- * drops below 70%, as Suricata's emergency mode does.
+ * When the pool (or a shared flow_budget) is full the flow idle the longest
+ * is ended with reason "forced" (counted); above 95% use (of the pool, or
+ * of the budget) the emergency timeouts apply until use drops below 70%, as
+ * Suricata's emergency mode does.
  * Single-threaded: one table per worker, no locks.
  */
 #ifndef CANH_FLOW_TABLE_H
@@ -20,8 +21,14 @@
 
 #define FLOW_NSTATES 4
 
+struct flow_budget;
+
 struct flow_table_cfg {
     uint32_t max_flows;
+    /* NULL: max_flows alone bounds the table. Else the tables sharing it
+     * hold at most its total between them (each still at most max_flows):
+     * a table that cannot get a slot from it ends its own oldest flow. */
+    struct flow_budget *budget;
     /* seconds, [enum flow_proto_group][enum flow_state] */
     uint32_t timeout[FLOW_PG_MAX][FLOW_NSTATES];
     uint32_t emerg_timeout[FLOW_PG_MAX][FLOW_NSTATES];
@@ -70,6 +77,14 @@ size_t flow_table_expire(struct flow_table *t, struct timeval now, size_t budget
 void flow_table_flush(struct flow_table *t);
 
 const struct flow_table_stats *flow_table_get_stats(const struct flow_table *t);
+
+/* A limit of total flows shared by several tables (one per worker), so a
+ * worker whose traffic is heavier than the others' may hold more than an
+ * even share. Tables take slots from it in small batches (one atomic
+ * operation per batch, never per packet). NULL on failure. */
+struct flow_budget *flow_budget_new(uint64_t total);
+/* After every table using it is freed. NULL is fine. */
+void flow_budget_free(struct flow_budget *b);
 
 /* Bytes of memory one flow slot costs (pool record + bucket share). */
 size_t flow_table_bytes_per_flow(void);

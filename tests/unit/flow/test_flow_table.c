@@ -513,6 +513,70 @@ TEST(flush_resets_the_table_for_reuse)
     flow_table_free(t);
 }
 
+/* Two tables sharing one budget of 1,000 flows (each may hold them all):
+ * a table with skewed traffic takes more than half without evicting; past
+ * the total, only the table that asks evicts (its own oldest), the other
+ * keeps every flow; slots ended on one side go back for the other. */
+static struct flow_table *mkshared(struct flow_budget *b, struct ended *e)
+{
+    struct flow_table_cfg c;
+
+    flow_table_cfg_defaults(&c);
+    c.max_flows = 1000;
+    c.budget = b;
+    memset(e, 0, sizeof(*e));
+    return flow_table_new(&c, on_end, e);
+}
+
+static int add_flows(struct flow_table *t, uint32_t net, int from, int n, long sec)
+{
+    int made = 0;
+
+    for (int i = from; i < from + n; i++) {
+        struct packet p = mkpkt(net + (uint32_t)((i / 60000) << 24), (uint16_t)(1024 + i % 60000),
+                                0x0200000a, 80, 17, 0, sec);
+        int dir;
+        bool is_new = false;
+
+        made += feed(t, &p, &dir, &is_new) != NULL && is_new;
+    }
+    return made;
+}
+
+TEST(shared_budget_lets_a_busy_table_hold_more_than_half)
+{
+    struct flow_budget *b = flow_budget_new(1000);
+    struct ended ea, eb;
+    struct flow_table *a, *c;
+
+    CHECK(b != NULL);
+    a = mkshared(b, &ea);
+    c = mkshared(b, &eb);
+    CHECK(a != NULL && c != NULL);
+    /* 768: whole batches of 64, so a holds no spare slot */
+    CHECK_EQ_INT(add_flows(a, 0x0100000a, 0, 768, 1), 768);
+    CHECK_EQ_INT(add_flows(c, 0x0300000a, 0, 232, 1), 232);
+    CHECK_EQ_INT(ea.reasons[FLOW_END_FORCED] + eb.reasons[FLOW_END_FORCED], 0);
+    CHECK_EQ_INT((int)flow_table_get_stats(a)->active, 768);
+    /* the budget is spent: the asking table ends its own oldest */
+    CHECK_EQ_INT(add_flows(c, 0x0300000a, 232, 50, 2), 50);
+    CHECK_EQ_INT(eb.reasons[FLOW_END_FORCED], 50);
+    CHECK_EQ_INT(ea.n, 0);
+    CHECK_EQ_INT((int)flow_table_get_stats(a)->active + (int)flow_table_get_stats(c)->active, 1000);
+    CHECK_EQ_INT((int)flow_table_get_stats(c)->emergency, 1);
+    /* a's flows end: their slots go back to c */
+    flow_table_flush(a);
+    CHECK_EQ_INT(add_flows(c, 0x0300000a, 282, 600, 3), 600);
+    CHECK_EQ_INT(eb.reasons[FLOW_END_FORCED], 50);
+    CHECK_EQ_INT((int)flow_table_get_stats(c)->active, 832);
+    /* with a budget, records count in memory once, when first handed out */
+    CHECK_EQ_INT((int)(flow_table_get_stats(c)->mem - sizeof(struct flow_table) - 1024 * sizeof(uint32_t)),
+                 832 * (int)(sizeof(struct flow) + sizeof(struct ft_link)));
+    flow_table_free(a);
+    flow_table_free(c);
+    flow_budget_free(b);
+}
+
 int main(int argc, char **argv)
 {
     return runner_main(argc, argv);
