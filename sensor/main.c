@@ -198,6 +198,7 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
     struct cap_live_cfg lc = { sc->snaplen, sc->promisc, sc->buffer_size };
     struct worker *workers[64] = { NULL };
     struct app_pipe *pipes[64] = { NULL };   /* stream + app layer + detect, per worker */
+    struct flow_budget *flows = NULL;        /* flow.max-flows shared by the workers */
     struct app_pipe_cfg apc;
     struct det_reload *rules = NULL;
     struct fscan *fs = NULL;
@@ -259,13 +260,16 @@ static int main_run(const struct main_args *a, const struct sensor_cfg *sc,
          det_reload_watch(rules) != 0))
         goto out;
     fscan_watch_sighup(fs);   /* after det_reload_watch: chains to its handler */
+    if (sc->workers > 1 && (flows = flow_budget_new(sc->flow.max_flows)) == NULL)
+        goto out;
     for (int i = 0; i < sc->workers; i++) {
         struct worker_hooks hooks;
         if ((pipes[i] = app_pipe_new(&apc, rules, i)) == NULL)
             goto out;
         app_pipe_hooks(pipes[i], &hooks);
         hooks.stats = main_pipe_stats;
-        if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, &hooks)) == NULL)
+        if ((workers[i] = worker_new(i, sc->workers, sc, cap_datalink(cap), verify, ew, &hooks,
+                                     flows)) == NULL)
             goto out;
     }
     if (ew != NULL && sc->stats_enabled && sc->eve_stats)
@@ -289,6 +293,7 @@ out:
         worker_free(workers[i]);
         app_pipe_free(pipes[i]);
     }
+    flow_budget_free(flows);
     det_reload_free(rules);
     fscan_free(fs);   /* drains the scan queue: after the workers, before the writer */
     eve_out_free(stats_out);

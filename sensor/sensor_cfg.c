@@ -22,7 +22,7 @@ static const struct cfg_opt sensor_cfg_opts[] = {
     { "default-log-dir", CFG_STR, ".", 0, 0, "directory of eve.json and canh.seq (-l overrides)" },
     { "workers", CFG_INT, "1", 1, 64, "packet worker threads (--workers)" },
     { "capture.queue-size", CFG_SIZE, "16mb", 262144, (int64_t)1 << 32, "bytes of packet queue per worker (copied frames)" },
-    { "flow.max-flows", CFG_INT, "262144", 16, 100000000, "flows tracked at once, whole sensor (split across workers)" },
+    { "flow.max-flows", CFG_INT, "262144", 16, 100000000, "flows tracked at once, whole sensor (one budget the workers share)" },
     { "ndpi.max-flows", CFG_INT, "0", 0, 100000000, "flows classified at once (0: flow.max-flows)" },
     TO_GROUP("default", "30", "300", "0", "100", "10", "100", "0", "50"),
     TO_GROUP("tcp", "60", "600", "60", "100", "5", "100", "10", "50"),

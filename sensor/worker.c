@@ -41,6 +41,7 @@ struct worker {
     struct dec_stats dec;
     struct packet pkt, reasm;
     struct timeval now;          /* latest packet time seen */
+    struct flow_budget *flows;   /* shared flow.max-flows, or NULL */
 
     struct cap_ring *ring;
     pthread_t thread;
@@ -70,7 +71,8 @@ static uint32_t worker_share(uint64_t total, int n)
 }
 
 struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datalink,
-                          bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks)
+                          bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks,
+                          struct flow_budget *flows)
 {
     /* on cache lines of its own: workers write theirs per packet */
     size_t sz = (sizeof(struct worker) + WORKER_CACHE_LINE - 1) & ~(size_t)(WORKER_CACHE_LINE - 1);
@@ -85,6 +87,7 @@ struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datali
     w->sc = sc;
     w->datalink = datalink;
     w->verify_csum = verify_csum;
+    w->flows = flows;
     if (hooks != NULL)
         w->hooks = *hooks;
     if (ew != NULL && sc->eve_enabled) {
@@ -165,7 +168,9 @@ int worker_ready(struct worker *w)
     if (w->hooks.ready != NULL && w->hooks.ready(w->hooks.arg, w) != 0)
         goto fail_hook;
     fc = sc->flow;
-    fc.max_flows = worker_share(sc->flow.max_flows, n);
+    /* with a shared budget, one worker may hold up to all of it */
+    fc.max_flows = w->flows != NULL ? sc->flow.max_flows : worker_share(sc->flow.max_flows, n);
+    fc.budget = w->flows;
     w->ft = flow_table_new(&fc, worker_flow_end, w);
     w->dpi = dpi_new(worker_share(sc->ndpi_max_flows, n));
     if (w->ft == NULL || w->dpi == NULL)

@@ -17,6 +17,7 @@
 #include "capture/cap_ring.h"
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "flow/flow_table.h"
 #include "output/eve_stats.h"
 #include "output/eve_writer.h"
 #include "sensor_cfg.h"
@@ -51,10 +52,13 @@ struct worker_hooks {
 };
 
 /* id: 0..n-1; n: how many workers share the sensor-wide limits in sc.
- * hooks may be NULL. Cheap: the tables come with worker_ready. NULL on
- * failure (logged). */
+ * hooks may be NULL. flows (may be NULL): flow.max-flows as one budget the
+ * n workers share (flow_budget_new), so skewed traffic does not fill one
+ * worker's even share first; without it each worker gets max-flows / n.
+ * Cheap: the tables come with worker_ready. NULL on failure (logged). */
 struct worker *worker_new(int id, int n, const struct sensor_cfg *sc, int datalink,
-                          bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks);
+                          bool verify_csum, struct eve_writer *ew, const struct worker_hooks *hooks,
+                          struct flow_budget *flows);
 /* Builds the worker's tables (flow table, nDPI module, defrag) on the
  * calling thread, which should be the one that runs the worker: several
  * workers get ready at the same time, each in its own malloc arena. Call
