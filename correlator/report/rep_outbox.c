@@ -163,23 +163,6 @@ int64_t rep_outbox_depth(struct db *d)
     return rep_ob_done(d, st, rc, "depth") ? DB_ERR_IO : n;
 }
 
-static void rep_ob_time(json_t *o, const char *key, sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    char t[40];
-    db_format_us(sqlite3_column_int64(st, col), t, sizeof t);
-    json_object_set_new(o, key, json_string(t));
-}
-
-static void rep_ob_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
-{
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    json_object_set_new(o, key, s ? json_string(s) : json_null());
-}
-
 #define REP_OB_COLS "id, subject, version_us, state, attempts, next_us, created_us, sent_us," \
     " reason, transport"
 
@@ -187,15 +170,15 @@ static json_t *rep_ob_row(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-    rep_ob_text(o, "subject", st, 1);
-    rep_ob_time(o, "version", st, 2);
-    rep_ob_text(o, "state", st, 3);
+    db_json_text(o, "subject", st, 1);
+    db_json_time(o, "version", st, 2);
+    db_json_text(o, "state", st, 3);
     json_object_set_new(o, "attempts", json_integer(sqlite3_column_int(st, 4)));
-    rep_ob_time(o, "next_attempt", st, 5);
-    rep_ob_time(o, "queued", st, 6);
-    rep_ob_time(o, "sent", st, 7);
-    rep_ob_text(o, "reason", st, 8);
-    rep_ob_text(o, "transport", st, 9);
+    db_json_time(o, "next_attempt", st, 5);
+    db_json_time(o, "queued", st, 6);
+    db_json_time(o, "sent", st, 7);
+    db_json_text(o, "reason", st, 8);
+    db_json_text(o, "transport", st, 9);
     return o;
 }
 
@@ -254,8 +237,8 @@ json_t *rep_outbox_get(struct db *d, int64_t id)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         o = rep_ob_row(st);
-        rep_ob_text(o, "bundle", st, 10);
-        rep_ob_text(o, "signature", st, 11);
+        db_json_text(o, "bundle", st, 10);
+        db_json_text(o, "signature", st, 11);
     }
     rep_ob_done(d, st, rc, "get");
     return o;

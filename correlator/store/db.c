@@ -5,6 +5,7 @@
  */
 #include "store/db.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,25 @@ void db_bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v)
     int i = sqlite3_bind_parameter_index(st, name);
     if (i > 0)
         sqlite3_bind_int64(st, i, v);
+}
+
+void db_json_time(json_t *o, const char *key, sqlite3_stmt *st, int col)
+{
+    char t[40];
+
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    db_format_us(sqlite3_column_int64(st, col), t, sizeof t);
+    json_object_set_new(o, key, json_string(t));
+}
+
+void db_json_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+
+    json_object_set_new(o, key, s ? json_string(s) : json_null());
 }
 
 int db_schema_latest(void)

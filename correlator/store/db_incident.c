@@ -245,23 +245,6 @@ int db_incident_apply(struct db *d, const struct corr_hit *hit, int64_t now_us,
 
 /* ---- reads ---------------------------------------------------------------- */
 
-static void db_inc_set_time(json_t *o, const char *key, sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    char t[40];
-    db_format_us(sqlite3_column_int64(st, col), t, sizeof t);
-    json_object_set_new(o, key, json_string(t));
-}
-
-static void db_inc_set_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
-{
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    json_object_set_new(o, key, s ? json_string(s) : json_null());
-}
-
 static void db_inc_set_json(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
     const char *s = (const char *)sqlite3_column_text(st, col);
@@ -294,26 +277,26 @@ static json_t *db_inc_row(struct db *d, sqlite3_stmt *st)
     json_t *o = json_object();
     int64_t id = sqlite3_column_int64(st, 0);
     json_object_set_new(o, "id", json_integer(id));
-    db_inc_set_text(o, "rule_id", st, 1);
-    db_inc_set_text(o, "group_key", st, 2);
-    db_inc_set_text(o, "title", st, 3);
-    db_inc_set_text(o, "description", st, 4);
+    db_json_text(o, "rule_id", st, 1);
+    db_json_text(o, "group_key", st, 2);
+    db_json_text(o, "title", st, 3);
+    db_json_text(o, "description", st, 4);
     json_object_set_new(o, "severity", json_integer(sqlite3_column_int(st, 5)));
-    db_inc_set_text(o, "level", st, 6);
-    db_inc_set_text(o, "status", st, 7);
-    db_inc_set_text(o, "assignee", st, 8);
-    db_inc_set_text(o, "disposition", st, 9);
-    db_inc_set_time(o, "first_seen", st, 10);
-    db_inc_set_time(o, "last_seen", st, 11);
-    db_inc_set_time(o, "created", st, 12);
-    db_inc_set_time(o, "updated", st, 13);
+    db_json_text(o, "level", st, 6);
+    db_json_text(o, "status", st, 7);
+    db_json_text(o, "assignee", st, 8);
+    db_json_text(o, "disposition", st, 9);
+    db_json_time(o, "first_seen", st, 10);
+    db_json_time(o, "last_seen", st, 11);
+    db_json_time(o, "created", st, 12);
+    db_json_time(o, "updated", st, 13);
     json_object_set_new(o, "event_count", json_integer(sqlite3_column_int64(st, 14)));
     json_object_set_new(o, "hits", json_integer(sqlite3_column_int64(st, 15)));
     db_inc_set_json(o, "group_fields", st, 16);
     db_inc_set_json(o, "matched", st, 17);
     db_inc_set_json(o, "tags", st, 18);
-    db_inc_set_text(o, "title_vi", st, 19);
-    db_inc_set_text(o, "description_vi", st, 20);
+    db_json_text(o, "title_vi", st, 19);
+    db_json_text(o, "description_vi", st, 20);
     json_object_set_new(o, "sensors", db_inc_strings(d,
         "SELECT sensor FROM incident_sensors WHERE incident_id = ? ORDER BY sensor", id, NULL));
     json_object_set_new(o, "src", db_inc_strings(d,
@@ -513,9 +496,9 @@ static json_t *db_inc_comments(struct db *d, int64_t id)
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-        db_inc_set_text(o, "author", st, 1);
-        db_inc_set_text(o, "body", st, 2);
-        db_inc_set_time(o, "created", st, 3);
+        db_json_text(o, "author", st, 1);
+        db_json_text(o, "body", st, 2);
+        db_json_time(o, "created", st, 3);
         json_array_append_new(arr, o);
     }
     sqlite3_reset(st);
@@ -532,9 +515,9 @@ static json_t *db_inc_audit_list(struct db *d, int64_t id)
     sqlite3_bind_int64(st, 1, id);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *o = json_object();
-        db_inc_set_time(o, "at", st, 0);
-        db_inc_set_text(o, "actor", st, 1);
-        db_inc_set_text(o, "action", st, 2);
+        db_json_time(o, "at", st, 0);
+        db_json_text(o, "actor", st, 1);
+        db_json_text(o, "action", st, 2);
         db_inc_set_json(o, "detail", st, 3);
         json_array_append_new(arr, o);
     }

@@ -34,5 +34,10 @@ void db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
  * their SQL from the fields that are set); text is borrowed until the step. */
 void db_bind_named_text(sqlite3_stmt *st, const char *name, const char *text);
 void db_bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v);
+/* Set o[key] from column col: microseconds as an RFC 3339 string (json null
+ * for SQL NULL), or text (null for SQL NULL). */
+struct json_t;
+void db_json_time(struct json_t *o, const char *key, sqlite3_stmt *st, int col);
+void db_json_text(struct json_t *o, const char *key, sqlite3_stmt *st, int col);
 
 #endif
