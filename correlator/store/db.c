@@ -104,6 +104,18 @@ void db_bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v)
         sqlite3_bind_int64(st, i, v);
 }
 
+int64_t db_scalar(struct db *d, const char *sql)
+{
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int64_t n = DB_ERR_IO;
+
+    if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    if (st != NULL)
+        sqlite3_reset(st);
+    return n;
+}
+
 void db_json_time(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
     char t[40];
@@ -130,13 +142,8 @@ int db_schema_latest(void)
 
 int db_schema_version(struct db *d)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT max(version) FROM schema_version");
-    int v = -1;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return v;
+    int64_t v = db_scalar(d, "SELECT max(version) FROM schema_version");
+    return v < 0 ? -1 : (int)v;
 }
 
 static int db_migrate(struct db *d)

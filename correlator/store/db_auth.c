@@ -63,13 +63,7 @@ int db_auth_user_exists(struct db *d, const char *name)
 
 int db_auth_user_count(struct db *d)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM users");
-    int n = DB_ERR_IO;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return n;
+    return (int)db_scalar(d, "SELECT count(*) FROM users");
 }
 
 /* Insert one row in its own transaction with an audit entry. */

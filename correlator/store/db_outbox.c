@@ -263,12 +263,7 @@ int db_outbox_enable(struct db *d, bool on)
 
 int64_t db_outbox_versions_pending(struct db *d)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM es_incident_outbox");
-    if (!st)
-        return DB_ERR_IO;
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : DB_ERR_IO;
-    sqlite3_reset(st);
-    return n;
+    return db_scalar(d, "SELECT count(*) FROM es_incident_outbox");
 }
 
 int db_outbox_reject(struct db *d, const char *kind, const char *doc_id, const char *index,
@@ -296,12 +291,7 @@ out:
 
 int64_t db_outbox_rejected_count(struct db *d)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM es_rejected");
-    if (!st)
-        return DB_ERR_IO;
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : DB_ERR_IO;
-    sqlite3_reset(st);
-    return n;
+    return db_scalar(d, "SELECT count(*) FROM es_rejected");
 }
 
 json_t *db_outbox_rejected_list(struct db *d, int limit, int offset)

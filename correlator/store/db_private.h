@@ -26,6 +26,9 @@ sqlite3_stmt *db_stmt(struct db *d, const char *sql);
 /* A fresh (uncached) prepared statement the caller finalizes, for SQL built
  * at run time or used once. NULL on error (logged with the SQL). */
 sqlite3_stmt *db_prepare(struct db *d, const char *sql);
+/* The first column of the first row of a static query (cached statement),
+ * e.g. a count(*); DB_ERR_IO when it cannot run or returns no row. */
+int64_t db_scalar(struct db *d, const char *sql);
 /* Run SQL without results; 0 or DB_ERR_IO (logged with what). */
 int db_exec(struct db *d, const char *sql, const char *what);
 /* Bind a text or NULL when s is NULL. */
