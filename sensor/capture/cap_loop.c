@@ -227,6 +227,29 @@ static struct timeval cap_us_tv(long long us)
     return tv;
 }
 
+/* A stats event from the readers' counters: packets they processed and the
+ * latest packet time read (offline), or the wall clock and the handles'
+ * counters (live fan-out). */
+static void cap_readers_stats(const struct cap_loop_cfg *c, struct cap_reader *r, int n,
+                              double started)
+{
+    unsigned long long owned = 0;
+    long long last = 0;
+
+    for (int i = 0; i < n; i++) {
+        owned += atomic_load_explicit(&r[i].owned, memory_order_relaxed);
+        long long l = atomic_load_explicit(&r[i].last_us, memory_order_relaxed);
+        last = l > last ? l : last;
+    }
+    if (c->fanout != NULL) {
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        cap_loop_stats(c, started, 0, now, UINT64_MAX);
+    } else {
+        cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+    }
+}
+
 /* Offline, several workers: start one reader per worker, write periodic
  * stats from this thread, join. */
 static int cap_loop_run_readers(const struct cap_loop_cfg *c)
@@ -286,52 +309,26 @@ static int cap_loop_run_readers(const struct cap_loop_cfg *c)
         if (*c->stop)
             atomic_store(&cap_loop_stopping, true);
         if (!all_done && c->stats_interval > 0 && cap_loop_mono() >= next_stats) {
-            unsigned long long owned = 0;
-            long long last = 0;
-            for (int i = 0; i < n; i++) {
-                owned += atomic_load_explicit(&r[i].owned, memory_order_relaxed);
-                long long l = atomic_load_explicit(&r[i].last_us, memory_order_relaxed);
-                last = l > last ? l : last;
-            }
-            if (c->fanout != NULL) {
-                struct timeval now;
-                gettimeofday(&now, NULL);
-                cap_loop_stats(c, started, 0, now, UINT64_MAX);
-            } else {
-                cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
-            }
+            cap_readers_stats(c, r, n, started);
             next_stats += c->stats_interval;
         }
     }
 out:
-    {
-        unsigned long long owned = 0;
-        long long last = 0;
-        for (int i = 0; i < n; i++) {
-            if (r[i].started) {
-                pthread_join(r[i].thread, NULL);
-                if (atomic_load(&r[i].rc) != 0)
-                    rc = -1;
-            } else {
-                /* never started: end its flows on this thread */
-                worker_finish(c->workers[i]);
-            }
-            owned += atomic_load(&r[i].owned);
-            long long l = atomic_load(&r[i].last_us);
-            last = l > last ? l : last;
-            if (i > 0 && c->fanout == NULL)
-                cap_close(r[i].cap);
-        }
-        cap_index_free(ix);
-        fscan_drain(c->fscan);   /* the final stats count every file's scan */
-        if (c->fanout != NULL) {
-            struct timeval now;
-            gettimeofday(&now, NULL);
-            cap_loop_stats(c, started, 0, now, UINT64_MAX);
+    for (int i = 0; i < n; i++) {
+        if (r[i].started) {
+            pthread_join(r[i].thread, NULL);
+            if (atomic_load(&r[i].rc) != 0)
+                rc = -1;
         } else {
-            cap_loop_stats(c, started, 0, cap_us_tv(last), owned);
+            /* never started: end its flows on this thread */
+            worker_finish(c->workers[i]);
         }
+        if (i > 0 && c->fanout == NULL)
+            cap_close(r[i].cap);
     }
+    cap_index_free(ix);
+    fscan_drain(c->fscan);   /* the final stats count every file's scan */
+    cap_readers_stats(c, r, n, started);
     return rc;
 }
 
